@@ -10,7 +10,13 @@ export const FACILITY_SECRET_KEYS = new Set(["sqlServerPassword"]);
 
 /** Defaults for optional facility settings, referenced by the schema. */
 export const facilityDefaults = {
-  sqlServer: { port: 1433, database: "ClinicMasterMOH", user: "debezium", encrypt: true, trustServerCertificate: false },
+  sqlServer: {
+    port: 1433,
+    database: "ClinicMasterMOH",
+    user: "debezium",
+    encrypt: true,
+    trustServerCertificate: false,
+  },
   tables: [] as string[],
   keyColumns: {} as Record<string, string[]>,
   snapshotMode: "when_needed" as const,
@@ -48,9 +54,16 @@ export const facilitySlug = z
 const hostname = z
   .string({ error: required("sqlServer.host", "192.168.1.40", "a host name or IPv4 address") })
   .min(1, { error: "must not be empty; set the SQL Server's LAN address" })
-  .refine((h) => parseIpv4(h) !== undefined || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(h), {
-    error: "is not a valid host name or IPv4 address",
-  });
+  .refine(
+    (h) =>
+      parseIpv4(h) !== undefined ||
+      /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
+        h,
+      ),
+    {
+      error: "is not a valid host name or IPv4 address",
+    },
+  );
 
 const tcpPort = z
   .number({ error: "must be a whole number (a TCP port, 1–65535)" })
@@ -64,46 +77,70 @@ const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, {
 });
 
 /** SQL Server connection settings of one facility (the password is a separate secret key). */
-export const sqlServerSchema = z.strictObject({
-  /** LAN address of the ClinicMaster SQL Server. */
-  host: hostname,
-  /** TCP port. @default 1433 */
-  port: tcpPort.default(facilityDefaults.sqlServer.port),
-  /** Database name. @default ClinicMasterMOH */
-  database: identifier.default(facilityDefaults.sqlServer.database),
-  /** Login used by Debezium (needs db_owner for CDC setup, then SELECT on cdc schema). @default debezium */
-  user: z.string().min(1).default(facilityDefaults.sqlServer.user),
-  /** Encrypt the connection to SQL Server (TLS). @default true */
-  encrypt: z.boolean({ error: "must be true or false" }).default(facilityDefaults.sqlServer.encrypt),
-  /** Accept the server certificate without validation (self-signed certs on old servers). @default false */
-  trustServerCertificate: z
-    .boolean({ error: "must be true or false" })
-    .default(facilityDefaults.sqlServer.trustServerCertificate),
-  /** SQL Server major version, informational (2017, 2019, 2022); CDC works on all three. */
-  version: z.union([z.literal(2016), z.literal(2017), z.literal(2019), z.literal(2022)]).optional(),
-}, { error: required("sqlServer", "--path facility:sqlServer.host 192.168.1.40", "an object with host, port, database, user") });
+export const sqlServerSchema = z.strictObject(
+  {
+    /** LAN address of the ClinicMaster SQL Server. */
+    host: hostname,
+    /** TCP port. @default 1433 */
+    port: tcpPort.default(facilityDefaults.sqlServer.port),
+    /** Database name. @default ClinicMasterMOH */
+    database: identifier.default(facilityDefaults.sqlServer.database),
+    /** Login used by Debezium (needs db_owner for CDC setup, then SELECT on cdc schema). @default debezium */
+    user: z.string().min(1).default(facilityDefaults.sqlServer.user),
+    /** Encrypt the connection to SQL Server (TLS). @default true */
+    encrypt: z.boolean({ error: "must be true or false" }).default(facilityDefaults.sqlServer.encrypt),
+    /** Accept the server certificate without validation (self-signed certs on old servers). @default false */
+    trustServerCertificate: z
+      .boolean({ error: "must be true or false" })
+      .default(facilityDefaults.sqlServer.trustServerCertificate),
+    /** SQL Server major version, informational (2017, 2019, 2022); CDC works on all three. */
+    version: z.union([z.literal(2016), z.literal(2017), z.literal(2019), z.literal(2022)]).optional(),
+  },
+  {
+    error: required(
+      "sqlServer",
+      "--path facility:sqlServer.host 192.168.1.40",
+      "an object with host, port, database, user",
+    ),
+  },
+);
 export type SqlServerConfig = z.infer<typeof sqlServerSchema>;
 
 /** Tunnel settings: the facility's side of the site-to-site VPN. */
-export const tunnelSchema = z.strictObject({
-  /** Public IPv4 address of the facility's internet router (the VPN customer gateway). */
-  publicIp: z
-    .string({ error: required("tunnel.publicIp", "41.210.155.10", "an IPv4 address") })
-    .refine(isPublicIpv4, {
-      error: "must be the facility router's public IPv4 address (not private, loopback or link-local)",
-    }),
-  /** The facility LAN range(s) routed over the tunnel. */
-  lanCidrs: z
-    .array(
-      z.string().refine((c) => parseCidr(c) !== undefined, {
-        error: "is not a CIDR block (a.b.c.d/p with no host bits set), e.g. 192.168.1.0/24",
+export const tunnelSchema = z.strictObject(
+  {
+    /** Public IPv4 address of the facility's internet router (the VPN customer gateway). */
+    publicIp: z
+      .string({ error: required("tunnel.publicIp", "41.210.155.10", "an IPv4 address") })
+      .refine(isPublicIpv4, {
+        error: "must be the facility router's public IPv4 address (not private, loopback or link-local)",
       }),
-      { error: required("tunnel.lanCidrs", "--path 'facility:tunnel.lanCidrs[0]' 192.168.1.0/24", "a list of CIDR blocks") },
-    )
-    .min(1, { error: "needs at least one LAN CIDR, e.g. [\"192.168.1.0/24\"]" }),
-  /** BGP ASN of the facility router; absent means static routes. */
-  bgpAsn: z.number().int().min(64512).max(65534).optional(),
-}, { error: required("tunnel", "--path facility:tunnel.publicIp 41.210.155.10", "an object with publicIp and lanCidrs") });
+    /** The facility LAN range(s) routed over the tunnel. */
+    lanCidrs: z
+      .array(
+        z.string().refine((c) => parseCidr(c) !== undefined, {
+          error: "is not a CIDR block (a.b.c.d/p with no host bits set), e.g. 192.168.1.0/24",
+        }),
+        {
+          error: required(
+            "tunnel.lanCidrs",
+            "--path 'facility:tunnel.lanCidrs[0]' 192.168.1.0/24",
+            "a list of CIDR blocks",
+          ),
+        },
+      )
+      .min(1, { error: 'needs at least one LAN CIDR, e.g. ["192.168.1.0/24"]' }),
+    /** BGP ASN of the facility router; absent means static routes. */
+    bgpAsn: z.number().int().min(64512).max(65534).optional(),
+  },
+  {
+    error: required(
+      "tunnel",
+      "--path facility:tunnel.publicIp 41.210.155.10",
+      "an object with publicIp and lanCidrs",
+    ),
+  },
+);
 export type TunnelConfig = z.infer<typeof tunnelSchema>;
 
 /** Resource sizing of the facility's Kafka Connect worker. */
@@ -126,11 +163,15 @@ export const facilitySchema = z
     slug: facilitySlug,
     /** How the facility is deployed: `docker` = Pulumi drives the Docker host over SSH; `kit` = offline kit. @default docker */
     deployMode: z
-      .enum(["docker", "kit"], { error: "must be `docker` (Pulumi manages the host over SSH) or `kit` (offline kit)" })
+      .enum(["docker", "kit"], {
+        error: "must be `docker` (Pulumi manages the host over SSH) or `kit` (offline kit)",
+      })
       .default(facilityDefaults.deployMode),
     /** The platform stack this facility streams to, `org/project/stack`. */
     platformStack: z
-      .string({ error: required("platformStack", "organization/clinicmaster-platform/dev", "a stack reference") })
+      .string({
+        error: required("platformStack", "organization/clinicmaster-platform/dev", "a stack reference"),
+      })
       .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
         error: "must be a fully qualified stack reference `org/project/stack`",
       }),
@@ -214,5 +255,8 @@ export function parseFacility(raw: unknown, label?: string): FacilityConfig {
   if (r.success) return r.data;
   const slug =
     label ?? (raw && typeof raw === "object" ? String((raw as Record<string, unknown>).slug ?? "?") : "?");
-  throw new ConfigError(`facility \`${slug}\``, problemsFromZod(r.error, raw, FACILITY_NAMESPACE, FACILITY_SECRET_KEYS));
+  throw new ConfigError(
+    `facility \`${slug}\``,
+    problemsFromZod(r.error, raw, FACILITY_NAMESPACE, FACILITY_SECRET_KEYS),
+  );
 }

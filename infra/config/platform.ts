@@ -41,7 +41,8 @@ export const platformDefaults = {
   },
 };
 
-const set = (key: string, example: string) => `set it with \`pulumi config set --path platform:${key} ${example}\``;
+const set = (key: string, example: string) =>
+  `set it with \`pulumi config set --path platform:${key} ${example}\``;
 const requiredMsg =
   (key: string, example: string, what: string) =>
   (iss: { input: unknown }): string =>
@@ -74,7 +75,9 @@ export const networkSchema = z.strictObject(
       error: "must be /20 or larger to hold three private and three public subnets of /24",
     }),
     /** Availability zones (one broker and one subnet per AZ). @default 3 */
-    availabilityZones: z.literal(3, { error: "must be 3: MSK brokers and RDS Multi-AZ are spread over three AZs" }).default(3),
+    availabilityZones: z
+      .literal(3, { error: "must be 3: MSK brokers and RDS Multi-AZ are spread over three AZs" })
+      .default(3),
     /** CIDRs allowed to reach PostgreSQL for administration (e.g. the data team's VPN). @default none */
     adminCidrs: z
       .array(
@@ -122,7 +125,12 @@ export const warehouseSchema = z.strictObject({
     .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, { error: "must be an RDS instance class such as db.m7g.large" })
     .default(platformDefaults.warehouse.instanceClass),
   /** Initial storage, GiB. @default 100 */
-  allocatedStorageGiB: z.number().int().min(20).max(65536).default(platformDefaults.warehouse.allocatedStorageGiB),
+  allocatedStorageGiB: z
+    .number()
+    .int()
+    .min(20)
+    .max(65536)
+    .default(platformDefaults.warehouse.allocatedStorageGiB),
   /** Storage autoscaling ceiling, GiB. @default 1000 */
   maxAllocatedStorageGiB: z
     .number()
@@ -205,7 +213,9 @@ export const platformSchema = z
     sink: sinkSchema.default(sinkSchema.parse({})),
     /** Source tables with their shared topic partitions. */
     tables: z
-      .array(tableSchema, { error: requiredMsg("tables", "'tables[0].name' Patients", "a list of {name, partitions}") })
+      .array(tableSchema, {
+        error: requiredMsg("tables", "'tables[0].name' Patients", "a list of {name, partitions}"),
+      })
       .min(1, { error: "must list at least one table" }),
     /** Partitions of topics created for tables that appear later at a facility. @default 3 */
     defaultPartitions: z.number().int().min(1).max(60).default(platformDefaults.defaultPartitions),

@@ -60,7 +60,8 @@ export function loadFacilityConfig(): LoadedFacility {
   const cfg = new pulumi.Config(FACILITY_NAMESPACE);
   const problems: ConfigProblem[] = [];
   const parsed = facilitySchema.safeParse(raw);
-  if (!parsed.success) problems.push(...problemsFromZod(parsed.error, raw, FACILITY_NAMESPACE, FACILITY_SECRET_KEYS));
+  if (!parsed.success)
+    problems.push(...problemsFromZod(parsed.error, raw, FACILITY_NAMESPACE, FACILITY_SECRET_KEYS));
   const secrets: Record<string, pulumi.Output<string>> = {};
   for (const key of FACILITY_SECRET_KEYS) {
     const value = cfg.getSecret(key);
@@ -88,6 +89,7 @@ export function loadPlatformConfig(): PlatformConfig {
   const stack = pulumi.getStack();
   const raw = readNamespace(PLATFORM_NAMESPACE, Object.keys(platformSchema.shape), PLATFORM_STRING_KEYS);
   const parsed = platformSchema.safeParse(raw);
-  if (!parsed.success) fail(`platform stack \`${stack}\``, problemsFromZod(parsed.error, raw, PLATFORM_NAMESPACE));
+  if (!parsed.success)
+    fail(`platform stack \`${stack}\``, problemsFromZod(parsed.error, raw, PLATFORM_NAMESPACE));
   return parsed.data;
 }

@@ -23,13 +23,20 @@ export interface StackFile {
 
 /** Reads `Pulumi.<stack>.yaml`. Throws a one-line error if it is not YAML or has no `config:` map. */
 export function readStackFile(file: string): StackFile {
-  const stack = path.basename(file).replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+  const stack = path
+    .basename(file)
+    .replace(/^Pulumi\./, "")
+    .replace(/\.ya?ml$/, "");
   let doc: unknown;
   try {
     doc = parseYaml(fs.readFileSync(file, "utf8"));
   } catch (e) {
     throw new ConfigError(`stack file ${path.relative(REPO_ROOT, file)}`, [
-      { key: "(file)", value: "(unparseable)", message: `is not valid YAML: ${(e as Error).message.split("\n")[0]}` },
+      {
+        key: "(file)",
+        value: "(unparseable)",
+        message: `is not valid YAML: ${(e as Error).message.split("\n")[0]}`,
+      },
     ]);
   }
   const config = (doc as { config?: unknown } | null)?.config ?? {};
@@ -107,7 +114,9 @@ export function loadFacilityStack(file: string): FacilityStack {
     });
   }
   if (problems.length > 0 || !config) throw new ConfigError(`facility \`${sf.stack}\``, problems);
-  const missingSecrets = [...FACILITY_SECRET_KEYS].filter((k) => !sf.secureKeys.has(`${FACILITY_NAMESPACE}:${k}`));
+  const missingSecrets = [...FACILITY_SECRET_KEYS].filter(
+    (k) => !sf.secureKeys.has(`${FACILITY_NAMESPACE}:${k}`),
+  );
   return { file, stack: sf.stack, config, missingSecrets };
 }
 
@@ -216,7 +225,10 @@ export interface ValidationReport {
 }
 
 /** Validates all platform and facility stack files and the rules across facilities. Never throws on bad config. */
-export function validateRepository(root = REPO_ROOT, facilitiesDir = path.join(root, "facilities")): ValidationReport {
+export function validateRepository(
+  root = REPO_ROOT,
+  facilitiesDir = path.join(root, "facilities"),
+): ValidationReport {
   const errors: string[] = [];
   const platforms = new Map<string, PlatformConfig>();
   for (const file of platformStackFiles(root)) {

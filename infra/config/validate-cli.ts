@@ -12,6 +12,8 @@ console.log(
 );
 for (const f of report.facilities) {
   for (const key of f.missingSecrets) {
-    console.log(`note: ${f.stack}: secret facility:${key} not set yet (cd facilities && pulumi config set --secret facility:${key} -s ${f.stack})`);
+    console.log(
+      `note: ${f.stack}: secret facility:${key} not set yet (cd facilities && pulumi config set --secret facility:${key} -s ${f.stack})`,
+    );
   }
 }

@@ -118,7 +118,9 @@ export function adminAcls(): AclEntry[] {
 }
 
 /** The whole matrix for a set of facility codes: admin first (ordering matters on MSK, see README). */
-export function aclMatrix(facilityCodes: readonly string[]): { role: PrincipalRole; principal: string; acls: AclEntry[] }[] {
+export function aclMatrix(
+  facilityCodes: readonly string[],
+): { role: PrincipalRole; principal: string; acls: AclEntry[] }[] {
   return [
     { role: "admin", principal: `User:${ADMIN_PRINCIPAL}`, acls: adminAcls() },
     { role: "sink", principal: `User:${SINK_PRINCIPAL}`, acls: sinkAcls() },
@@ -132,7 +134,8 @@ export function aclMatrix(facilityCodes: readonly string[]): { role: PrincipalRo
 
 /** Stable resource-name suffix for one ACL (for Pulumi resource names). */
 export function aclKey(a: AclEntry): string {
-  const name = a.resourceName === "*" ? "any" : a.resourceName.replace(/[^A-Za-z0-9-]+/g, "-").replace(/-+$/, "");
+  const name =
+    a.resourceName === "*" ? "any" : a.resourceName.replace(/[^A-Za-z0-9-]+/g, "-").replace(/-+$/, "");
   return `${a.principal.slice(5)}-${a.resourceType}-${name}-${a.patternType}-${a.operation}`.toLowerCase();
 }
 

@@ -17,7 +17,8 @@ function escape(text: string, isKey: boolean): string {
 /** Renders properties, one `key=value` per line, keys sorted so diffs stay small. */
 export function renderProperties(props: Record<string, string>, header?: string): string {
   const lines = header ? header.split("\n").map((l) => `# ${l}`) : [];
-  for (const key of Object.keys(props).sort()) lines.push(`${escape(key, true)}=${escape(props[key], false)}`);
+  for (const key of Object.keys(props).sort())
+    lines.push(`${escape(key, true)}=${escape(props[key], false)}`);
   return `${lines.join("\n")}\n`;
 }
 

@@ -39,7 +39,9 @@ function main(argv: string[]): number {
     throw e;
   }
   const kafka = { bootstrapServers: bootstrap };
-  const platform = loadPlatformStack(path.join(REPO_ROOT, `Pulumi.${facility.platformStack.split("/")[2]}.yaml`)).config;
+  const platform = loadPlatformStack(
+    path.join(REPO_ROOT, `Pulumi.${facility.platformStack.split("/")[2]}.yaml`),
+  ).config;
   switch (what) {
     case "source":
       console.log(JSON.stringify(sqlServerSourceConnector(facility), null, 2));
@@ -65,7 +67,9 @@ function main(argv: string[]): number {
       );
       break;
     case "sink-worker":
-      process.stdout.write(renderProperties(sinkWorkerProperties({ batchSize: platform.sink.batchSize }, kafka)));
+      process.stdout.write(
+        renderProperties(sinkWorkerProperties({ batchSize: platform.sink.batchSize }, kafka)),
+      );
       console.log(JSON.stringify(sinkAcls(), null, 2));
       break;
   }

@@ -13,14 +13,18 @@ export const DIRECTORY_PROVIDER = "directory";
 export function configProviderProperties(secretsDir = SECRETS_DIR): Record<string, string> {
   return {
     "config.providers": DIRECTORY_PROVIDER,
-    [`config.providers.${DIRECTORY_PROVIDER}.class`]: "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
+    [`config.providers.${DIRECTORY_PROVIDER}.class`]:
+      "org.apache.kafka.common.config.provider.DirectoryConfigProvider",
     // KIP-993: refuse to read any file outside the mounted secrets folder.
     [`config.providers.${DIRECTORY_PROVIDER}.param.allowed.paths`]: secretsDir,
   };
 }
 
 /** Placeholder that a worker resolves to the content of `<secretsDir>/<file>`. */
-export function secretRef(file: (typeof SECRET_FILES)[keyof typeof SECRET_FILES], secretsDir = SECRETS_DIR): string {
+export function secretRef(
+  file: (typeof SECRET_FILES)[keyof typeof SECRET_FILES],
+  secretsDir = SECRETS_DIR,
+): string {
   return `\${${DIRECTORY_PROVIDER}:${secretsDir}:${file}}`;
 }
 

@@ -93,7 +93,11 @@ export interface StandInDatabase {
 }
 
 /** The Debezium PostgreSQL flavour used by the loopback data plane in place of SQL Server. */
-export function postgresStandInFlavor(facility: FacilityConfig, db: StandInDatabase, opts: SourceOptions = {}): SourceFlavor {
+export function postgresStandInFlavor(
+  facility: FacilityConfig,
+  db: StandInDatabase,
+  opts: SourceOptions = {},
+): SourceFlavor {
   const prefix = facilityTopicPrefix(facility.dhis2Code);
   return {
     connection: {
@@ -125,7 +129,8 @@ export function facilityTransforms(facility: FacilityConfig, topicRegex: string)
   const code = facility.dhis2Code;
   const prefix = facilityTopicPrefix(code);
   return {
-    transforms: "unwrap,addFacilityCodeValue,addFacilityNameValue,addFacilityCodeKey,routeData,routeHeartbeat",
+    transforms:
+      "unwrap,addFacilityCodeValue,addFacilityNameValue,addFacilityCodeKey,routeData,routeHeartbeat",
     "transforms.unwrap.type": "io.debezium.transforms.ExtractNewRecordState",
     // A delete becomes a null-value record (tombstone) keyed by the row; the sink deletes by key.
     "transforms.unwrap.delete.tombstone.handling.mode": "tombstone",
@@ -149,8 +154,13 @@ export function facilityTransforms(facility: FacilityConfig, topicRegex: string)
 }
 
 /** The facility source connector for a given flavour (SQL Server in production). */
-export function sourceConnector(facility: FacilityConfig, flavor: SourceFlavor, opts: SourceOptions = {}): ConnectorDefinition {
-  const tables = facility.tables.length > 0 ? facility.tables.map((t) => regexQuote(flavor.qualifiedTable(t))) : null;
+export function sourceConnector(
+  facility: FacilityConfig,
+  flavor: SourceFlavor,
+  opts: SourceOptions = {},
+): ConnectorDefinition {
+  const tables =
+    facility.tables.length > 0 ? facility.tables.map((t) => regexQuote(flavor.qualifiedTable(t))) : null;
   const allTables = regexQuote(flavor.qualifiedTable("")) + ".*";
   const keyColumns = Object.entries(facility.keyColumns)
     .map(([table, cols]) => `${regexQuote(flavor.qualifiedTable(table))}:${cols.join(",")}`)
@@ -181,6 +191,9 @@ export function sourceConnector(facility: FacilityConfig, flavor: SourceFlavor, 
 }
 
 /** The production source connector of a facility: Debezium SQL Server. */
-export function sqlServerSourceConnector(facility: FacilityConfig, opts: SourceOptions = {}): ConnectorDefinition {
+export function sqlServerSourceConnector(
+  facility: FacilityConfig,
+  opts: SourceOptions = {},
+): ConnectorDefinition {
   return sourceConnector(facility, sqlServerFlavor(facility, opts), opts);
 }

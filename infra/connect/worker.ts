@@ -41,12 +41,16 @@ export interface WorkerLayout {
  * "admin."). Kafka Connect does not inherit the worker's security settings into the clients it
  * creates, so each prefix needs its own copy.
  */
-function clientSecurity(prefix: string, user: string, kafka: KafkaConnection, secretsDir: string): Record<string, string> {
+function clientSecurity(
+  prefix: string,
+  user: string,
+  kafka: KafkaConnection,
+  secretsDir: string,
+): Record<string, string> {
   const props: Record<string, string> = {
     [`${prefix}security.protocol`]: kafka.securityProtocol ?? "SASL_SSL",
     [`${prefix}sasl.mechanism`]: "SCRAM-SHA-512",
-    [`${prefix}sasl.jaas.config`]:
-      `org.apache.kafka.common.security.scram.ScramLoginModule required username="${user}" password="${secretRef(SECRET_FILES.kafkaPassword, secretsDir)}";`,
+    [`${prefix}sasl.jaas.config`]: `org.apache.kafka.common.security.scram.ScramLoginModule required username="${user}" password="${secretRef(SECRET_FILES.kafkaPassword, secretsDir)}";`,
   };
   if (kafka.truststore) {
     props[`${prefix}ssl.truststore.location`] = kafka.truststore.path;
@@ -89,7 +93,7 @@ export function facilityWorkerProperties(
     // Flushed offsets bound what a crash replays; replays are harmless (the sink upserts).
     "offset.flush.interval.ms": "5000",
     "plugin.path": layout.pluginPath ?? "/kafka/connect",
-    "listeners": `http://${layout.restHost ?? "0.0.0.0"}:${layout.restPort ?? CONNECT_REST_PORT}`,
+    listeners: `http://${layout.restHost ?? "0.0.0.0"}:${layout.restPort ?? CONNECT_REST_PORT}`,
     // Tables created at a facility after start-up get their shared topic from this worker (the cluster
     // does not auto-create topics); the facility principal holds CREATE on the data-topic prefix only.
     "topic.creation.enable": "true",
@@ -142,7 +146,7 @@ export function sinkWorkerProperties(
     "status.storage.replication.factor": rf,
     "offset.flush.interval.ms": "5000",
     "plugin.path": layout.pluginPath ?? "/kafka/connect",
-    "listeners": `http://${layout.restHost ?? "0.0.0.0"}:${layout.restPort ?? CONNECT_REST_PORT}`,
+    listeners: `http://${layout.restHost ?? "0.0.0.0"}:${layout.restPort ?? CONNECT_REST_PORT}`,
     "consumer.max.poll.records": String(settings.batchSize),
     "consumer.auto.offset.reset": "earliest",
     "consumer.isolation.level": "read_committed",
@@ -150,4 +154,26 @@ export function sinkWorkerProperties(
     ...configProviderProperties(secretsDir),
     "connector.client.config.override.policy": "None",
   };
+}
+
+/** MSK's SASL/SCRAM listener port (9092 plaintext, 9094 TLS, 9096 SASL/SCRAM, 9098 IAM). */
+export const MSK_SCRAM_PORT = 9096;
+
+/**
+ * Checks a bootstrap list meant for MSK SASL/SCRAM clients. Returns one message per bad entry
+ * (empty when fine). The original note's `:9093` is not an MSK port at all.
+ */
+export function mskBootstrapProblems(bootstrapServers: string): string[] {
+  const problems: string[] = [];
+  for (const entry of bootstrapServers.split(",").map((s) => s.trim())) {
+    const m = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    if (!m) {
+      problems.push(`${JSON.stringify(entry)} is not host:port`);
+    } else if (Number(m[2]) !== MSK_SCRAM_PORT) {
+      problems.push(
+        `${entry} uses port ${m[2]}; MSK serves SASL/SCRAM on ${MSK_SCRAM_PORT} (take the cluster's bootstrapBrokersSaslScram output)`,
+      );
+    }
+  }
+  return problems;
 }

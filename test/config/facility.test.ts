@@ -15,7 +15,8 @@ import {
 } from "../../infra/config/stackfiles";
 import { parsePlatform } from "../../infra/config/platform";
 
-const kayunga = () => namespaceValues(readStackFile(path.join(FACILITIES_DIR, "Pulumi.kayunga.yaml")).values, "facility");
+const kayunga = () =>
+  namespaceValues(readStackFile(path.join(FACILITIES_DIR, "Pulumi.kayunga.yaml")).values, "facility");
 
 function messageOf(fn: () => unknown): string {
   try {
@@ -58,7 +59,10 @@ describe("seed facilities", () => {
     const report = validateRepository();
     expect(report.errors).toEqual([]);
     expect(report.facilities.map((f) => f.stack)).toEqual(["kayunga", "luwero", "yumbe"]);
-    for (const file of [...fs.readdirSync(FACILITIES_DIR).map((f) => path.join(FACILITIES_DIR, f)), path.join(REPO_ROOT, "Pulumi.dev.yaml")]) {
+    for (const file of [
+      ...fs.readdirSync(FACILITIES_DIR).map((f) => path.join(FACILITIES_DIR, f)),
+      path.join(REPO_ROOT, "Pulumi.dev.yaml"),
+    ]) {
       expect(fs.readFileSync(file, "utf8")).not.toMatch(/password\s*[:=]\s*[^\s{]/i);
     }
   });
@@ -81,7 +85,11 @@ describe("facility rejections", () => {
       (c) => (c.dhis2Code = 12345),
       "facility:dhis2Code = 12345: must be a string (quote numeric codes in YAML)",
     ],
-    ["rejects a misspelt key", (c) => (c.heartbeatIntervalMS = 1000), "facility:heartbeatIntervalMS = 1000: unknown key (misspelt?)"],
+    [
+      "rejects a misspelt key",
+      (c) => (c.heartbeatIntervalMS = 1000),
+      "facility:heartbeatIntervalMS = 1000: unknown key (misspelt?)",
+    ],
     [
       "rejects a misspelt nested key",
       (c) => (c.sqlServer.hots = "x"),
@@ -173,7 +181,10 @@ describe("stack files", () => {
     fs.mkdirSync(path.join(dir, "facilities"));
     fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), path.join(dir, "Pulumi.dev.yaml"));
     for (const s of ["kayunga", "luwero", "yumbe"]) {
-      fs.copyFileSync(path.join(FACILITIES_DIR, `Pulumi.${s}.yaml`), path.join(dir, "facilities", `Pulumi.${s}.yaml`));
+      fs.copyFileSync(
+        path.join(FACILITIES_DIR, `Pulumi.${s}.yaml`),
+        path.join(dir, "facilities", `Pulumi.${s}.yaml`),
+      );
     }
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -220,7 +231,9 @@ describe("stack files", () => {
       c["facility:tunnel"] = { publicIp: "41.210.140.99", lanCidrs: ["192.168.50.0/24"] };
       c["facility:sqlServer"] = { ...c["facility:sqlServer"], host: "192.168.50.4" };
     });
-    expect(errors()).toContain("facility:name = \"Kayunga Regional Referral Hospital\": in wakiso is already used by facility kayunga");
+    expect(errors()).toContain(
+      'facility:name = "Kayunga Regional Referral Hospital": in wakiso is already used by facility kayunga',
+    );
   });
 
   test("rejects overlapping LAN CIDRs", () => {
@@ -241,27 +254,40 @@ describe("stack files", () => {
       c["facility:tunnel"] = { publicIp: "102.134.18.90", lanCidrs: ["10.40.7.0/24"] };
       c["facility:sqlServer"] = { ...c["facility:sqlServer"], host: "10.40.7.5" };
     });
-    expect(errors()).toContain('facility:tunnel.lanCidrs = "10.40.7.0/24": in luwero overlaps the platform VPC 10.40.0.0/16');
+    expect(errors()).toContain(
+      'facility:tunnel.lanCidrs = "10.40.7.0/24": in luwero overlaps the platform VPC 10.40.0.0/16',
+    );
   });
 
   test("rejects a SQL Server outside the facility LAN", () => {
-    writeFacility("yumbe", (c) => (c["facility:sqlServer"] = { ...c["facility:sqlServer"], host: "172.16.9.1" }));
-    expect(errors()).toContain('facility:sqlServer.host = "172.16.9.1": in yumbe is outside its tunnel.lanCidrs 172.16.0.0/24');
+    writeFacility(
+      "yumbe",
+      (c) => (c["facility:sqlServer"] = { ...c["facility:sqlServer"], host: "172.16.9.1" }),
+    );
+    expect(errors()).toContain(
+      'facility:sqlServer.host = "172.16.9.1": in yumbe is outside its tunnel.lanCidrs 172.16.0.0/24',
+    );
   });
 
   test("rejects a slug that differs from the file's stack name", () => {
     writeFacility("yumbe", (c) => (c["facility:slug"] = "arua"));
-    expect(errors()).toContain('facility:slug = "arua": must equal the stack name `yumbe` of Pulumi.yumbe.yaml');
+    expect(errors()).toContain(
+      'facility:slug = "arua": must equal the stack name `yumbe` of Pulumi.yumbe.yaml',
+    );
   });
 
   test("rejects a reference to a platform stack that does not exist", () => {
     writeFacility("yumbe", (c) => (c["facility:platformStack"] = "organization/clinicmaster-platform/prod"));
-    expect(errors()).toContain("in yumbe names stack `prod`, but there is no Pulumi.prod.yaml at the repository root");
+    expect(errors()).toContain(
+      "in yumbe names stack `prod`, but there is no Pulumi.prod.yaml at the repository root",
+    );
   });
 
   test("rejects a file that is not YAML with one line, not a stack trace", () => {
     fs.writeFileSync(path.join(dir, "facilities", "Pulumi.broken.yaml"), "config: [unclosed");
-    expect(errors()).toMatch(/stack file .*Pulumi\.broken\.yaml: 1 configuration problem\n {2}- \(file\) = \(unparseable\): is not valid YAML/);
+    expect(errors()).toMatch(
+      /stack file .*Pulumi\.broken\.yaml: 1 configuration problem\n {2}- \(file\) = \(unparseable\): is not valid YAML/,
+    );
   });
 
   test("cross-facility check passes on distinct facilities", () => {
@@ -271,7 +297,8 @@ describe("stack files", () => {
 });
 
 describe("platform config", () => {
-  const dev = () => namespaceValues(readStackFile(path.join(REPO_ROOT, "Pulumi.dev.yaml")).values, "platform");
+  const dev = () =>
+    namespaceValues(readStackFile(path.join(REPO_ROOT, "Pulumi.dev.yaml")).values, "platform");
 
   test("Pulumi.dev.yaml validates with three brokers and a /16 VPC", () => {
     const p = parsePlatform(dev(), "dev");
@@ -281,12 +308,32 @@ describe("platform config", () => {
   });
 
   const cases: [string, (c: Record<string, any>) => void, string][] = [
-    ["rejects two brokers", (c) => (c.kafka.brokerCount = 2), "platform:kafka.brokerCount = 2: must be at least 3"],
-    ["rejects admin access from anywhere", (c) => (c.network.adminCidrs = ["0.0.0.0/0"]), "platform:network.adminCidrs[0] = \"0.0.0.0/0\": must not be 0.0.0.0/0"],
-    ["rejects backups kept under 7 days", (c) => (c.warehouse.backupRetentionDays = 1), "platform:warehouse.backupRetentionDays = 1: must be at least 7 days"],
-    ["rejects a duplicated table", (c) => c.tables.push({ name: "visits", partitions: 1 }), "duplicates tables[1]"],
+    [
+      "rejects two brokers",
+      (c) => (c.kafka.brokerCount = 2),
+      "platform:kafka.brokerCount = 2: must be at least 3",
+    ],
+    [
+      "rejects admin access from anywhere",
+      (c) => (c.network.adminCidrs = ["0.0.0.0/0"]),
+      'platform:network.adminCidrs[0] = "0.0.0.0/0": must not be 0.0.0.0/0',
+    ],
+    [
+      "rejects backups kept under 7 days",
+      (c) => (c.warehouse.backupRetentionDays = 1),
+      "platform:warehouse.backupRetentionDays = 1: must be at least 7 days",
+    ],
+    [
+      "rejects a duplicated table",
+      (c) => c.tables.push({ name: "visits", partitions: 1 }),
+      "duplicates tables[1]",
+    ],
     ["rejects a missing region", (c) => delete c.region, "platform:region = (not set): required"],
-    ["rejects autoscaling below the initial volume", (c) => (c.kafka.maxVolumeGiB = 50), "platform:kafka.maxVolumeGiB = 50: must be at least kafka.volumeGiB (100)"],
+    [
+      "rejects autoscaling below the initial volume",
+      (c) => (c.kafka.maxVolumeGiB = 50),
+      "platform:kafka.maxVolumeGiB = 50: must be at least kafka.volumeGiB (100)",
+    ],
   ];
   test.each(cases)("%s", (_n, mutate, expected) => {
     const raw = structuredClone(dev()) as Record<string, any>;

@@ -52,7 +52,13 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
         endpoint: `${name}.abc.af-south-1.rds.amazonaws.com:5432`,
         port: 5432,
         arn: arn("rds", `db:${name}`),
-        masterUserSecrets: [{ secretArn: arn("secretsmanager", `secret:rds!db-${name}`), kmsKeyId: "k", secretStatus: "active" }],
+        masterUserSecrets: [
+          {
+            secretArn: arn("secretsmanager", `secret:rds!db-${name}`),
+            kmsKeyId: "k",
+            secretStatus: "active",
+          },
+        ],
       };
     case "aws:ec2/vpc:Vpc":
       return { arn: arn("ec2", `vpc/${name}`) };
@@ -83,7 +89,10 @@ export function setupMocks(project = "test", stack = "test"): void {
   recorded.length = 0;
   pulumi.runtime.setMocks(
     {
-      newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+      newResource(args: pulumi.runtime.MockResourceArgs): {
+        id: string | undefined;
+        state: Record<string, unknown>;
+      } {
         const id = `${args.name}-id`;
         recorded.push({ type: args.type, name: args.name, inputs: args.inputs, id });
         return { id, state: { ...args.inputs, ...computed(args.type, args.name, args.inputs) } };
@@ -120,7 +129,9 @@ export function findResource(type: string, name: string): RecordedResource {
   const hits = recorded.filter((r) => r.type === type && r.name === name);
   if (hits.length !== 1) {
     const names = resourcesOf(type).map((r) => r.name);
-    throw new Error(`expected one ${type} named ${name}, found ${hits.length}; names of that type: ${names.join(", ")}`);
+    throw new Error(
+      `expected one ${type} named ${name}, found ${hits.length}; names of that type: ${names.join(", ")}`,
+    );
   }
   return hits[0];
 }
