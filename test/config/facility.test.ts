@@ -14,6 +14,7 @@ import {
   validateRepository,
 } from "../../infra/config/stackfiles";
 import { parsePlatform } from "../../infra/config/platform";
+import { DESCRIPTIONS, configKeys, configReference } from "../../infra/config/reference";
 
 const kayunga = () =>
   namespaceValues(readStackFile(path.join(FACILITIES_DIR, "Pulumi.kayunga.yaml")).values, "facility");
@@ -339,5 +340,19 @@ describe("platform config", () => {
     const raw = structuredClone(dev()) as Record<string, any>;
     mutate(raw);
     expect(messageOf(() => parsePlatform(raw, "dev"))).toContain(expected);
+  });
+});
+
+describe("README configuration reference", () => {
+  test("equals the table generated from the schemas (run `npm run docs:config` and paste it)", () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+    const m = /<!-- config-reference:start -->\n([\s\S]*?)\n<!-- config-reference:end -->/.exec(readme);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(configReference());
+  });
+
+  test("every schema key has a description and no description is stale", () => {
+    const keys = configKeys().map((r) => r.key);
+    expect(Object.keys(DESCRIPTIONS).sort()).toEqual([...keys].sort());
   });
 });
