@@ -23,4 +23,5 @@ export * from "./properties";
 export * from "./secrets";
 export * from "./sink";
 export * from "./source";
+export * from "./topics";
 export * from "./worker";
