@@ -1,0 +1,80 @@
+import {
+  kmsDeletionWindow,
+  kmsKeyRotation,
+  noOpenSensitivePorts,
+  requiredTags,
+  secretsManagerCmk,
+  vpcFlowLogs,
+  vpnStrongTunnels,
+} from "./aws";
+import {
+  capabilitiesVpnOnly,
+  connectRestNotExposed,
+  noPrivilegedContainers,
+  noSecretsInContainerEnv,
+  noSecretsInEcsEnvironment,
+  secretFilesProtected,
+} from "./containers";
+import { facilityAclsFromMatrix, facilityNoRead, noWildcardAcl, topicDurability } from "./kafka";
+import { statefulProtected } from "./lifecycle";
+import { Rule } from "./model";
+import {
+  mskAuthenticatedClients,
+  mskBrokerLogging,
+  mskEncryptionAtRestCmk,
+  mskEncryptionInTransit,
+  mskMinBrokers,
+  mskNoPublicAccess,
+  mskScramSecret,
+  mskServerProperties,
+  noExclusiveScramAssociation,
+} from "./msk";
+import {
+  rdsBackupRetention,
+  rdsDeletionProtection,
+  rdsEncryptedCmk,
+  rdsFinalSnapshot,
+  rdsForceSsl,
+  rdsManagedMasterPassword,
+  rdsMultiAz,
+  rdsNotPublic,
+} from "./rds";
+
+/** Every rule of the pack, in the order they are reported. */
+export const RULES: readonly Rule[] = [
+  mskEncryptionInTransit,
+  mskEncryptionAtRestCmk,
+  mskNoPublicAccess,
+  mskAuthenticatedClients,
+  mskBrokerLogging,
+  mskMinBrokers,
+  mskServerProperties,
+  rdsEncryptedCmk,
+  rdsNotPublic,
+  rdsMultiAz,
+  rdsBackupRetention,
+  rdsDeletionProtection,
+  rdsFinalSnapshot,
+  rdsManagedMasterPassword,
+  rdsForceSsl,
+  kmsKeyRotation,
+  kmsDeletionWindow,
+  secretsManagerCmk,
+  noOpenSensitivePorts,
+  vpcFlowLogs,
+  vpnStrongTunnels,
+  requiredTags,
+  noExclusiveScramAssociation,
+  mskScramSecret,
+  topicDurability,
+  facilityNoRead,
+  noWildcardAcl,
+  facilityAclsFromMatrix,
+  noPrivilegedContainers,
+  capabilitiesVpnOnly,
+  noSecretsInContainerEnv,
+  secretFilesProtected,
+  connectRestNotExposed,
+  noSecretsInEcsEnvironment,
+  statefulProtected,
+];
