@@ -69,11 +69,19 @@ export function sourceConnectorName(code: string): string {
 
 /** Container name on a facility host (the original note's troubleshooting commands use it). */
 export const FACILITY_CONTAINER = "clinicmasterwarehouse";
+/** The optional strongSwan VPN endpoint container on a facility host. */
+export const VPN_CONTAINER = `${FACILITY_CONTAINER}-vpn`;
+/** The watchdog sidecar container on a facility host. */
+export const WATCHDOG_CONTAINER = `${FACILITY_CONTAINER}-watchdog`;
+
 /** Kafka Connect REST port on a facility host and on sink workers. */
 export const CONNECT_REST_PORT = 8083;
 
-/** Mount point of the persistent volume on a facility worker. */
-export const FACILITY_DATA_DIR = "/var/lib/clinicmaster";
+/**
+ * Mount point of the persistent volume on a facility worker. The Debezium Connect image's non-root
+ * `kafka` user owns `/kafka/data`, and Docker copies that ownership into a fresh named volume.
+ */
+export const FACILITY_DATA_DIR = "/kafka/data";
 /** Mount point of the read-only secret files on every worker. */
 export const SECRETS_DIR = "/run/secrets/clinicmaster";
 

@@ -41,7 +41,7 @@ export interface SourceFlavor {
 
 /** Options for the facility source connector. */
 export interface SourceOptions {
-  /** Persistent volume path. @default /var/lib/clinicmaster */
+  /** Persistent volume path. @default /kafka/data */
   dataDir?: string;
   /** Secrets folder. @default /run/secrets/clinicmaster */
   secretsDir?: string;

@@ -24,7 +24,7 @@ export interface KafkaConnection {
 
 /** Where a worker keeps its files and serves REST. */
 export interface WorkerLayout {
-  /** Persistent volume of a facility worker (offsets, schema history). @default /var/lib/clinicmaster */
+  /** Persistent volume of a facility worker (offsets, schema history). @default /kafka/data */
   dataDir?: string;
   /** Read-only secrets folder. @default /run/secrets/clinicmaster */
   secretsDir?: string;

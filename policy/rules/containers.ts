@@ -1,4 +1,4 @@
-import { CONNECT_REST_PORT, FACILITY_CONTAINER, SECRETS_DIR } from "../../infra/connect/names";
+import { CONNECT_REST_PORT, SECRETS_DIR, VPN_CONTAINER } from "../../infra/connect/names";
 import {
   ResourceInput,
   ResourceRule,
@@ -66,7 +66,7 @@ export const capabilitiesVpnOnly: ResourceRule = {
   severity: "high",
   defaults: {
     // The facility program names its VPN endpoint container after the Connect container.
-    vpnEndpointNames: [`${FACILITY_CONTAINER}-vpn`],
+    vpnEndpointNames: [VPN_CONTAINER],
     // XFRM interfaces and routes (NET_ADMIN), raw sockets (NET_RAW), IKE on UDP 500/4500 (NET_BIND_SERVICE).
     allowedVpnCapabilities: ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE"],
   },
