@@ -85,11 +85,14 @@ export const FACILITY_DATA_DIR = "/kafka/data";
 /** Mount point of the read-only secret files on every worker. */
 export const SECRETS_DIR = "/run/secrets/clinicmaster";
 
-/** Files on the facility's persistent volume (standalone offsets, Debezium schema history). */
+/**
+ * Files on the facility's persistent volume (standalone offsets, Debezium schema history). Flat in the
+ * volume's root: Kafka Connect does not create a missing parent folder of its offsets file.
+ */
 export function facilityStateFiles(code: string, dataDir = FACILITY_DATA_DIR) {
   return {
-    offsets: `${dataDir}/${code}/connect.offsets`,
-    schemaHistory: `${dataDir}/${code}/schema-history.dat`,
+    offsets: `${dataDir}/connect-offsets-${code}.dat`,
+    schemaHistory: `${dataDir}/schema-history-${code}.dat`,
   };
 }
 

@@ -144,7 +144,7 @@ describe("corrections to the original design note (DESIGN §4)", () => {
     const w = facilityWorkerProperties(f(), kafka);
     expect(w["group.id"]).toBeUndefined();
     expect(Object.keys(w).filter((k) => k.endsWith(".storage.topic"))).toEqual([]);
-    expect(w["offset.storage.file.filename"]).toBe("/kafka/data/12345/connect.offsets");
+    expect(w["offset.storage.file.filename"]).toBe("/kafka/data/connect-offsets-12345.dat");
     expect(sqlServerSourceConnector(f()).config["schema.history.internal"]).toBe(
       "io.debezium.storage.file.history.FileSchemaHistory",
     );
