@@ -3,7 +3,9 @@
 # Used by .ci/run and by `npm start` on a fresh machine.
 set -euo pipefail
 need=()
-command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+# Java runs Kafka and Kafka Connect; keytool (same package) makes the loopback cluster's TLS material.
+command -v java >/dev/null 2>&1 && command -v keytool >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+# Maven fetches the pinned Kafka and Debezium jars once (infra/local/maven, `npm run dataplane:fetch`).
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15)
 # shellcheck: actionlint checks the workflows' run: scripts with it.
