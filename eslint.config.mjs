@@ -1,7 +1,9 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "policy/node_modules/**", "build/**", "coverage/**", "**/*.js", "**/*.mjs"] },
+  {
+    ignores: ["node_modules/**", "policy/node_modules/**", "build/**", "coverage/**", "**/*.js", "**/*.mjs"],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {

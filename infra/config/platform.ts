@@ -115,6 +115,11 @@ export const kafkaSchema = z.strictObject({
   maxVolumeGiB: z.number().int().min(10).max(16384).default(platformDefaults.kafka.maxVolumeGiB),
   /** CloudWatch retention of broker logs, days. @default 30 */
   logRetentionDays: z.number().int().min(1).default(platformDefaults.kafka.logRetentionDays),
+  /**
+   * First deployment of a new cluster only: allow everyone on resources without ACLs so the admin can
+   * create the first ACLs (MSK has no super users). Deploy with true once, then false. @default false
+   */
+  aclBootstrap: z.boolean({ error: "must be true or false" }).default(false),
 });
 
 /** RDS PostgreSQL warehouse settings. */

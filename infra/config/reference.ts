@@ -47,6 +47,8 @@ export const DESCRIPTIONS: Record<string, string> = {
   "platform:kafka.volumeGiB": "Broker EBS volume at creation, GiB.",
   "platform:kafka.maxVolumeGiB": "Storage autoscaling ceiling per broker, GiB.",
   "platform:kafka.logRetentionDays": "CloudWatch retention of broker logs, days.",
+  "platform:kafka.aclBootstrap":
+    "First deployment of a new cluster only: brokers allow resources without ACLs so the admin can create the first ACLs; deploy once with `true`, then `false` (see docs/PLATFORM.md).",
   "platform:warehouse.instanceClass": "RDS instance class.",
   "platform:warehouse.allocatedStorageGiB": "Initial storage, GiB.",
   "platform:warehouse.maxAllocatedStorageGiB": "Storage autoscaling ceiling, GiB.",

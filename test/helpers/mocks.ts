@@ -26,7 +26,18 @@ const invokes: Record<string, (args: Record<string, unknown>) => Record<string, 
   "aws:index/getRegion:getRegion": () => ({ name: "af-south-1", region: "af-south-1", id: "af-south-1" }),
   "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com" }),
   "aws:iam/getPolicyDocument:getPolicyDocument": (args) => ({ json: JSON.stringify(args) }),
+  "aws:secretsmanager/getSecretVersion:getSecretVersion": (args) => ({
+    arn: String(args.secretId),
+    secretString: JSON.stringify({ username: "clinicmaster_admin", password: "mock-rds-master-Passw0rd" }),
+    versionId: "v1",
+  }),
 };
+
+/**
+ * Outputs of referenced stacks, by fully qualified stack name: a test sets them before importing a
+ * program that holds a `pulumi.StackReference`.
+ */
+export const stackOutputs: Record<string, Record<string, unknown>> = {};
 
 /** Realistic computed outputs for the resource types our programs create. */
 function computed(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
@@ -74,11 +85,23 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
         tunnel2VgwInsideAddress: "169.254.11.1",
         tunnel1PresharedKey: inputs.tunnel1PresharedKey ?? "mockpsk1",
         tunnel2PresharedKey: inputs.tunnel2PresharedKey ?? "mockpsk2",
+        transitGatewayAttachmentId: `tgw-attach-${name}`,
       };
     case "aws:secretsmanager/secret:Secret":
       return { arn: arn("secretsmanager", `secret:${String(inputs.name ?? name)}-AbCdEf`) };
+    case "random:index/randomId:RandomId":
+      return { hex: "0a1b2c3d", b64Std: "ChssPQ==", b64Url: "ChssPQ", dec: "169552957" };
     case "random:index/randomPassword:RandomPassword":
       return { result: `mock-${name}-Passw0rd-0123456789abcdef` };
+    case "pulumi:pulumi:StackReference": {
+      const outputs = stackOutputs[String(inputs.name)];
+      if (!outputs)
+        throw new Error(`no mock outputs for stack ${String(inputs.name)}: set stackOutputs in the test`);
+      return { outputs };
+    }
+    case "docker:index/remoteImage:RemoteImage":
+      // The daemon's image id stands for the pulled reference, so tests can follow an image into containers.
+      return { imageId: `id-of:${String(inputs.name)}`, repoDigest: String(inputs.name) };
     default:
       return { arn: arn("mock", `${type.split(":")[1]}/${name}`) };
   }
