@@ -13,6 +13,8 @@ const project = (name, extra = {}) => ({
 module.exports = {
   // e2e suites start real processes; they are run one at a time and set their own timeouts.
   maxWorkers: process.env.CI ? 1 : "50%",
+  // Mocked programs register hundreds of resources; on a loaded two-core machine that takes seconds.
+  testTimeout: 60_000,
   projects: [
     project("config"),
     project("connect"),
