@@ -152,6 +152,9 @@ export function sinkWorkerProperties(
     "plugin.discovery": "service_load",
     listeners: `http://${layout.restHost ?? "0.0.0.0"}:${layout.restPort ?? CONNECT_REST_PORT}`,
     "consumer.max.poll.records": String(settings.batchSize),
+    // The sink subscribes by topics.regex and sees a table's new topic only at a metadata refresh;
+    // Kafka's default (5 min) delays a new facility table's rows by minutes.
+    "consumer.metadata.max.age.ms": "30000",
     "consumer.auto.offset.reset": "earliest",
     "consumer.isolation.level": "read_committed",
     "producer.acks": "all",

@@ -1,5 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { decompress as zstdDecompress } from "fzstd";
+import { CompressionCodecs, CompressionTypes } from "kafkajs";
 import type { Client } from "pg";
 import type { FacilityConfig } from "../config/facility";
 import type { PlatformConfig } from "../config/platform";
@@ -34,6 +36,21 @@ import { type PostgresServer, startPostgres } from "./postgres";
 import { ManagedProcess, freePort, stopAll, waitFor } from "./proc";
 import type { FacilityStatus, PipelineSnapshot } from "./status";
 import { Workspace, randomPassword } from "./workspace";
+
+/**
+ * Lets kafkajs read batches the facility workers compress with zstd (`producer.compression.type`);
+ * kafkajs ships no zstd codec and would crash the heartbeat reader with "ZSTD compression not
+ * implemented". Decompression only: the harness never produces zstd itself.
+ */
+function registerZstdCodec(): void {
+  // kafkajs's own entry for ZSTD is a stub that throws; replace it.
+  CompressionCodecs[CompressionTypes.ZSTD] = () => ({
+    compress: async () => {
+      throw new Error("the loopback harness does not produce zstd batches");
+    },
+    decompress: async (buffer: Buffer) => Buffer.from(zstdDecompress(buffer)),
+  });
+}
 
 /** The warehouse database of the loopback data plane. */
 export const LOCAL_WAREHOUSE_DB = "clinicmaster_warehouse";
@@ -80,6 +97,11 @@ export interface PipelineOptions {
   heartbeatIntervalMs?: number;
   /** Stand-in tables. @default TABLES */
   tables?: TableDef[];
+  /**
+   * Run the warehouse on a PostgreSQL server of its own, so it can be stopped while the facilities'
+   * stand-in databases keep changing. @default false (one server holds the stand-ins and the warehouse)
+   */
+  separateWarehouse?: boolean;
 }
 
 /** One facility of the loopback data plane. */
@@ -115,14 +137,19 @@ export class Pipeline {
     user: ScramUser;
     watchdog?: { process: ManagedProcess; port: number };
   };
+  /** Connection to the warehouse (superuser); replaced by {@link Pipeline.warehouse} after a restart. */
   wh!: Client;
+  private whBroken = false;
   private watchdogFile?: string;
 
   private constructor(
     readonly ws: Workspace,
     readonly artifacts: Artifacts,
     readonly kafka: KafkaCluster,
+    /** The server of the facilities' stand-in databases (and of the warehouse, unless separate). */
     readonly pg: PostgresServer,
+    /** The warehouse's server: `pg` itself unless `separateWarehouse`. */
+    readonly warehousePg: PostgresServer,
     readonly platform: PlatformConfig,
     readonly options: PipelineOptions,
   ) {}
@@ -134,11 +161,12 @@ export class Pipeline {
       const artifacts = await ensureArtifacts();
       const platform = options.platform ?? loadPlatformStack(join(REPO_ROOT, "Pulumi.dev.yaml")).config;
       const sinkUser = { name: SINK_PRINCIPAL, password: randomPassword() };
-      const [kafka, pg] = await Promise.all([
+      const [kafka, pg, warehousePg] = await Promise.all([
         startKafka({ ws, artifacts, brokers: options.brokers ?? 1, users: [sinkUser] }),
         startPostgres({ ws }),
+        options.separateWarehouse ? startPostgres({ ws, name: "warehouse", maxFacilities: 0 }) : undefined,
       ]);
-      const p = new Pipeline(ws, artifacts, kafka, pg, platform, options);
+      const p = new Pipeline(ws, artifacts, kafka, pg, warehousePg ?? pg, platform, options);
       const rf = kafka.replicationFactor;
       await createTopics(
         kafka,
@@ -188,17 +216,41 @@ export class Pipeline {
     return { process, port };
   }
 
+  /**
+   * The warehouse connection, reconnected if the server went away since (a stopped or killed
+   * warehouse must not take the harness down with it).
+   */
+  async warehouse(): Promise<Client> {
+    if (this.whBroken) {
+      await this.wh.end().catch(() => undefined);
+      this.wh = await this.connectWarehouse();
+    }
+    return this.wh;
+  }
+
+  private async connectWarehouse(): Promise<Client> {
+    const client = await this.warehousePg.connect(LOCAL_WAREHOUSE_DB);
+    this.whBroken = false;
+    client.on("error", () => {
+      if (this.wh === client) this.whBroken = true;
+    });
+    client.on("end", () => {
+      if (this.wh === client) this.whBroken = true;
+    });
+    return client;
+  }
+
   private async startWarehouseAndSink(user: ScramUser): Promise<void> {
-    await this.pg.createDatabase(LOCAL_WAREHOUSE_DB);
+    await this.warehousePg.createDatabase(LOCAL_WAREHOUSE_DB);
     const sinkDbPassword = randomPassword();
-    const admin = await this.pg.connect(LOCAL_WAREHOUSE_DB);
+    const admin = await this.warehousePg.connect(LOCAL_WAREHOUSE_DB);
     try {
       for (const sql of warehouseRolesSql({ sink: sinkDbPassword, reporting: randomPassword() }))
         await admin.query(sql);
     } finally {
       await admin.end();
     }
-    this.wh = await this.pg.connect(LOCAL_WAREHOUSE_DB);
+    this.wh = await this.connectWarehouse();
     const secretsDir = this.ws.dir("secrets", "sink");
     writeFileSync(join(secretsDir, SECRET_FILES.kafkaPassword), user.password, { mode: 0o400 });
     writeFileSync(join(secretsDir, SECRET_FILES.databasePassword), sinkDbPassword, { mode: 0o400 });
@@ -215,7 +267,7 @@ export class Pipeline {
       ),
     });
     const connector = jdbcSinkConnector({
-      jdbcUrl: this.pg.jdbcUrl(LOCAL_WAREHOUSE_DB),
+      jdbcUrl: this.warehousePg.jdbcUrl(LOCAL_WAREHOUSE_DB),
       username: WAREHOUSE_ROLES.sink,
       tasks: this.options.sinkTasks ?? 1,
       batchSize: this.options.batchSize ?? this.platform.sink.batchSize,
@@ -247,6 +299,8 @@ export class Pipeline {
     const database = `clinicmaster_${code.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`;
     await this.pg.createDatabase(database);
     const db = await this.pg.connect(database);
+    // A stopped server ends this connection; without a listener the error would end the process.
+    db.on("error", () => undefined);
     await seed(
       db,
       Number.parseInt(code, 36) % 100_000,
@@ -328,10 +382,9 @@ export class Pipeline {
   /** Source vs warehouse for every table of every facility (or the given ones). */
   async compareAll(codes: string[] = [...this.facilities.keys()]): Promise<Comparison[]> {
     const out: Comparison[] = [];
+    const wh = await this.warehouse();
     for (const code of codes)
-      out.push(
-        ...(await compareFacility(this.facility(code).db, this.wh, code, this.options.tables ?? TABLES)),
-      );
+      out.push(...(await compareFacility(this.facility(code).db, wh, code, this.options.tables ?? TABLES)));
     return out;
   }
 
@@ -388,12 +441,37 @@ export class Pipeline {
       const res = await fetch(`http://127.0.0.1:${w.port}/watchdog`, { signal: AbortSignal.timeout(2000) });
       const body = (await res.json()) as {
         restarts: number;
+        workerReachable?: boolean;
+        lastPollError?: string;
         connectors: Record<string, { lastError?: string; failedTasks: number; state: string }>;
       };
       const failing = Object.values(body.connectors).find((c) => c.failedTasks > 0 || c.state === "FAILED");
-      return { restarts: body.restarts, lastError: failing?.lastError };
+      const unreachable =
+        body.workerReachable === false
+          ? `watchdog cannot reach the worker: ${body.lastPollError}`
+          : undefined;
+      return { restarts: body.restarts, lastError: failing?.lastError ?? unreachable };
     } catch {
       return { restarts: 0 };
+    }
+  }
+
+  /** Warehouse rows of one facility in one table; 0 while the table or the warehouse is missing. */
+  private async warehouseRows(wh: Client | undefined, table: string, code: string): Promise<number> {
+    if (!wh) return 0;
+    try {
+      const exists = await wh.query(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema='public' AND table_name=$1",
+        [table],
+      );
+      if (!exists.rowCount) return 0;
+      const res = await wh.query(`SELECT count(*) AS n FROM public."${table}" WHERE facility_dhis2_code=$1`, [
+        code,
+      ]);
+      return Number(res.rows[0].n);
+    } catch {
+      // warehouse down: the status view shows the sink's state instead
+      return 0;
     }
   }
 
@@ -401,6 +479,7 @@ export class Pipeline {
   async snapshot(): Promise<PipelineSnapshot> {
     const facilities: FacilityStatus[] = [];
     const tables = this.options.tables ?? TABLES;
+    const wh = await this.warehouse().catch(() => undefined);
     const warehouse: Record<string, Record<string, number>> = {};
     for (const t of tables) warehouse[t.name] = {};
     for (const f of this.facilities.values()) {
@@ -417,20 +496,7 @@ export class Pipeline {
       const wd = await this.watchdogCounts(f.watchdog);
       let events = 0;
       for (const t of tables) {
-        const exists = await this.wh.query(
-          "SELECT 1 FROM information_schema.tables WHERE table_schema='public' AND table_name=$1",
-          [t.name],
-        );
-        const n = exists.rowCount
-          ? Number(
-              (
-                await this.wh.query(
-                  `SELECT count(*) AS n FROM public."${t.name}" WHERE facility_dhis2_code=$1`,
-                  [code],
-                )
-              ).rows[0].n,
-            )
-          : 0;
+        const n = await this.warehouseRows(wh, t.name, code);
         warehouse[t.name][code] = n;
         events += n;
       }
@@ -477,6 +543,7 @@ export class Pipeline {
   private async lastHeartbeatAt(code: string): Promise<number | undefined> {
     if (!this.heartbeatConsumerStarted) {
       this.heartbeatConsumerStarted = true;
+      registerZstdCodec();
       const consumer = this.kafka
         .kafkajs(this.kafka.admin, "status-heartbeats")
         .consumer({ groupId: `clinicmaster-status-${process.pid}` });

@@ -21,7 +21,7 @@ export function watchdogScript(): string {
   return `// Kafka Connect watchdog (generated from infra/watchdog/watchdog.ts; edit that file).\n${out.outputText}`;
 }
 
-export { DEFAULT_POLICY, firstLine, plan } from "./watchdog";
+export { DEFAULT_POLICY, failureSummary, firstLine, plan } from "./watchdog";
 export type {
   ConnectorMemory,
   ConnectorStatus,

@@ -49,7 +49,7 @@ export interface ConnectorMemory {
   notBefore: number;
   /** Since when the connector has been healthy (no FAILED part), ms since epoch; undefined while failing. */
   healthySince?: number;
-  /** First line of the last failure trace seen. */
+  /** First line (and root cause) of the last failure trace seen. */
   lastError?: string;
   /** When the last restart was requested. */
   lastRestartAt?: number;
@@ -60,7 +60,7 @@ export interface RestartAction {
   connector: string;
   /** Failed task ids (empty when only the connector itself failed). */
   tasks: number[];
-  /** First line of the failure trace. */
+  /** First line of the failure trace, with its root cause when it has one ({@link failureSummary}). */
   reason: string;
   /** Restart number within the current streak (1-based). */
   attempt: number;
@@ -70,6 +70,23 @@ export interface RestartAction {
 export function firstLine(trace: string | undefined): string {
   const line = (trace ?? "").split("\n")[0].trim();
   return line.length > 300 ? `${line.slice(0, 297)}...` : line || "(no trace)";
+}
+
+/**
+ * What a person needs from a failure trace: its first line and, when the trace has a cause chain,
+ * the innermost `Caused by:` line. Kafka Connect wraps most failures (e.g. the JDBC sink's "Exiting
+ * WorkerSinkTask due to unrecoverable exception"), so the first line alone rarely names the database
+ * or network error behind it.
+ */
+export function failureSummary(trace: string | undefined): string {
+  const head = firstLine(trace);
+  const causes = (trace ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith("Caused by:"));
+  if (causes.length === 0) return head;
+  const root = firstLine(causes[causes.length - 1].replace(/^Caused by:\s*/, ""));
+  return root === head ? head : `${head} | root cause: ${root}`;
 }
 
 /**
@@ -97,7 +114,7 @@ export function plan(
       continue;
     }
     m.healthySince = undefined;
-    m.lastError = firstLine(connectorFailed ? s.connector.trace : failedTasks[0].trace);
+    m.lastError = failureSummary(connectorFailed ? s.connector.trace : failedTasks[0].trace);
     if (now >= m.notBefore) {
       m.streak += 1;
       m.total += 1;
@@ -122,6 +139,10 @@ export interface WatchdogReport {
   checkedAt: string;
   polls: number;
   pollErrors: number;
+  /** Whether the last poll reached the worker's REST API (unset before the first poll). */
+  workerReachable?: boolean;
+  /** Why the last poll failed, while the worker is unreachable. */
+  lastPollError?: string;
   restarts: number;
   connectors: Record<string, ConnectorMemory & { state: string; failedTasks: number }>;
 }
@@ -186,6 +207,8 @@ export async function run(opts: {
         }
       }
       report.polls += 1;
+      report.workerReachable = true;
+      report.lastPollError = undefined;
       report.checkedAt = new Date(now).toISOString();
       report.connectors = Object.fromEntries(
         statuses.map((s) => [
@@ -199,6 +222,8 @@ export async function run(opts: {
       );
     } catch (e) {
       report.pollErrors += 1;
+      report.workerReachable = false;
+      report.lastPollError = (e as Error).message;
       if (report.pollErrors === 1 || report.pollErrors % 10 === 0) {
         log(`cannot read worker status (${report.pollErrors} failed polls): ${(e as Error).message}`);
       }

@@ -4,7 +4,14 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type AddressInfo } from "node:net";
-import { type ConnectorStatus, DEFAULT_POLICY, firstLine, plan, watchdogScript } from "../../infra/watchdog";
+import {
+  type ConnectorStatus,
+  DEFAULT_POLICY,
+  failureSummary,
+  firstLine,
+  plan,
+  watchdogScript,
+} from "../../infra/watchdog";
 
 const failedTask = (
   trace = "org.apache.kafka.connect.errors.ConnectException: write failed\n\tat x",
@@ -86,6 +93,23 @@ describe("watchdog back-off", () => {
       tasks: [{ id: 0, state: "PAUSED" }],
     };
     expect(plan([paused, healthy], {}, 0).actions).toEqual([]);
+  });
+
+  test("names the root cause of a wrapped failure", () => {
+    const trace = [
+      "org.apache.kafka.connect.errors.ConnectException: Exiting WorkerSinkTask due to unrecoverable exception.",
+      "\tat org.apache.kafka.connect.runtime.WorkerSinkTask.deliverMessages(WorkerSinkTask.java:636)",
+      "Caused by: org.hibernate.exception.JDBCConnectionException: unable to obtain isolated JDBC connection",
+      "\t... 12 more",
+      "Caused by: org.postgresql.util.PSQLException: Connection to 127.0.0.1:5432 refused.",
+    ].join("\n");
+    expect(failureSummary(trace)).toBe(
+      "org.apache.kafka.connect.errors.ConnectException: Exiting WorkerSinkTask due to unrecoverable exception. | root cause: org.postgresql.util.PSQLException: Connection to 127.0.0.1:5432 refused.",
+    );
+    expect(plan([failedTask(trace)], {}, 0).actions[0].reason).toBe(failureSummary(trace));
+    expect(failureSummary("java.sql.SQLException: Login failed\n\tat x")).toBe(
+      "java.sql.SQLException: Login failed",
+    );
   });
 
   test("trims long traces", () => {
