@@ -15,6 +15,7 @@ module.exports = {
   maxWorkers: process.env.CI ? 1 : "50%",
   // Mocked programs register hundreds of resources; on a loaded two-core machine that takes seconds.
   testTimeout: 60_000,
+  reporters: ["default", "<rootDir>/test/helpers/summary-reporter.js"],
   projects: [
     project("config"),
     project("connect"),
