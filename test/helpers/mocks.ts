@@ -163,3 +163,33 @@ export function findResource(type: string, name: string): RecordedResource {
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 }
+
+/** Waits until no resource has been registered for several rounds (registrations wait on outputs). */
+export async function settleAll(): Promise<void> {
+  let last = -1;
+  let stable = 0;
+  for (let round = 0; round < 400 && stable < 5; round++) {
+    await settle();
+    await new Promise((r) => setTimeout(r, 2));
+    stable = recorded.length === last ? stable + 1 : 0;
+    last = recorded.length;
+  }
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Whether a recorded input value arrived at the engine as a Pulumi secret. */
+export function isSecretInput(v: unknown): boolean {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE;
+}
+
+/** A recorded input with every secret wrapper removed (deeply). */
+export function reveal<T = unknown>(v: unknown): T {
+  if (isSecretInput(v)) return reveal<T>((v as { value: unknown }).value);
+  if (Array.isArray(v)) return v.map((x) => reveal(x)) as T;
+  if (typeof v === "object" && v !== null) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)])) as T;
+  }
+  return v as T;
+}
