@@ -22,10 +22,14 @@ export function renderProperties(props: Record<string, string>, header?: string)
   return `${lines.join("\n")}\n`;
 }
 
-/** Parses the subset of `.properties` that renderProperties writes (used by tests and the kit check). */
+/**
+ * Parses `.properties` text as Java does for single-line entries: `#`/`!` comments, a key ending at
+ * the first unescaped `=`, `:` or whitespace, whitespace around the separator ignored, backslash
+ * escapes undone. Used by tests, the kit check and the policy pack (MSK `server.properties`).
+ */
 export function parseProperties(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const raw of text.split("\n")) {
+  for (const raw of text.split(/\r?\n/)) {
     const line = raw.trimStart();
     if (line === "" || line.startsWith("#") || line.startsWith("!")) continue;
     let key = "";
@@ -36,11 +40,14 @@ export function parseProperties(text: string): Record<string, string> {
         key += line[++i];
         continue;
       }
-      if (ch === "=" || ch === ":") break;
+      if (ch === "=" || ch === ":" || ch === " " || ch === "\t") break;
       key += ch;
     }
+    while (line[i] === " " || line[i] === "\t") i++;
+    if (line[i] === "=" || line[i] === ":") i++;
+    while (line[i] === " " || line[i] === "\t") i++;
     const value = line
-      .slice(i + 1)
+      .slice(i)
       .replace(/\\(.)/g, (_m, c: string) => ({ n: "\n", r: "\r", t: "\t" })[c as "n" | "r" | "t"] ?? c);
     out[key] = value;
   }

@@ -1,3 +1,4 @@
+import { parseProperties } from "../../infra/connect/properties";
 import { ResourceRule, T, at, cfgNumber, isSet, isUnknown, list, num, q, str } from "./model";
 
 /** TLS between clients and brokers and between brokers. */
@@ -157,16 +158,9 @@ export const mskMinBrokers: ResourceRule = {
   },
 };
 
-/** Parses Kafka `server.properties` text. */
+/** Parses Kafka `server.properties` text (the connect module's parser, as a Map). */
 export function parseServerProperties(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#") || line.startsWith("!")) continue;
-    const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(line);
-    if (m) out.set(m[1], m[2].trim());
-  }
-  return out;
+  return new Map(Object.entries(parseProperties(text)));
 }
 
 /** Cluster-wide durability defaults. */
