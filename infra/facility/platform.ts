@@ -2,7 +2,14 @@
  * The platform stack outputs a facility stack reads through its StackReference, and the images a
  * facility host runs (pure: names, constants and checks only).
  */
-import { DEBEZIUM_CONNECT_IMAGE } from "../platform/images";
+import {
+  DEBEZIUM_CONNECT_IMAGE,
+  PLATFORM_REPOSITORIES,
+  WATCHDOG_NODE_IMAGE,
+  isDigestPinned,
+} from "../platform/images";
+
+export { WATCHDOG_NODE_IMAGE };
 
 /** Output names of the platform program (infra/platform/index.ts) that facility stacks consume. */
 export const PLATFORM_OUTPUTS = {
@@ -37,15 +44,8 @@ export const PLATFORM_OUTPUTS = {
 /** The only VPN hub kind facility tunnels attach to. */
 export const SUPPORTED_VPN_HUB = "transit-gateway";
 
-/**
- * Node.js runtime of the watchdog sidecar (Node.js built-ins only), pinned by digest. Re-check before
- * an upgrade: `docker buildx imagetools inspect node:22-alpine`.
- */
-export const WATCHDOG_NODE_IMAGE =
-  "node:22-alpine@sha256:8094c002d08262dba12645a3b4a15cd6cd627d30bc782f53229a2ec13ee22a00";
-
 /** Key of the strongSwan repository in the platform registry's `registryUrls`. */
-export const STRONGSWAN_REPOSITORY_KEY = "strongswan";
+export const STRONGSWAN_REPOSITORY_KEY: keyof typeof PLATFORM_REPOSITORIES = "strongswan";
 /** strongSwan image tag; the platform registry's repositories are immutable, so a tag names one image. */
 export const STRONGSWAN_IMAGE_TAG = "6.0.2";
 
@@ -59,12 +59,8 @@ export interface FacilityImages {
   vpnEndpoint?: string;
 }
 
-const DIGEST = /^[^\s@]+@sha256:[a-f0-9]{64}$/;
-
 /** Whether an image reference is pinned by digest (`registry/repo[:tag]@sha256:<64 hex>`). */
-export function isPinnedImage(ref: string): boolean {
-  return DIGEST.test(ref);
-}
+export const isPinnedImage = isDigestPinned;
 
 /**
  * The images of one facility: the Connect image (the platform's pinned Debezium Connect image, or the

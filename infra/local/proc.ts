@@ -186,6 +186,14 @@ export function liveProcesses(): ManagedProcess[] {
   return [...live];
 }
 
+/** Throws, naming each one, if any process started by this Node process is still running. */
+export function assertNoProcessesLeft(): void {
+  const left = [...live];
+  if (left.length > 0) {
+    throw new Error(`processes left running: ${left.map((x) => `${x.name}(${x.pid})`).join(", ")}`);
+  }
+}
+
 /** SIGKILLs every live process group, synchronously (for exit paths that cannot wait). */
 export function killAllNow(): void {
   for (const p of live) p.signal("SIGKILL");

@@ -24,7 +24,7 @@ export const PLATFORM_REPOSITORIES = {
   strongswan: "clinicmaster/strongswan",
 } as const;
 
-/** True when an image reference is pinned by a sha256 digest. */
+/** True when an image reference is pinned by a sha256 digest (`registry/repo[:tag]@sha256:<64 hex>`). */
 export function isDigestPinned(image: string): boolean {
-  return /@sha256:[a-f0-9]{64}$/.test(image);
+  return /^[^\s@]+@sha256:[a-f0-9]{64}$/.test(image);
 }

@@ -14,7 +14,7 @@ import { sinkWorkerProperties } from "../../infra/connect/worker";
 import {
   freePort,
   listAcls,
-  liveProcesses,
+  assertNoProcessesLeft,
   toKafkajsAcl,
   waitFor,
   withAdmin,
@@ -194,13 +194,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await p?.stop();
-  const left = liveProcesses();
   const total = Date.now() - suiteStarted;
   process.stderr.write(
     `dataplane suite durations (s):\n${durations.map(([n, ms]) => `  ${(ms / 1000).toFixed(1).padStart(6)}  ${n}`).join("\n")}\n  ${(total / 1000).toFixed(1).padStart(6)}  total\n`,
   );
-  if (left.length > 0)
-    throw new Error(`processes left running: ${left.map((x) => `${x.name}(${x.pid})`).join(", ")}`);
+  assertNoProcessesLeft();
 });
 
 describe("data plane: three facilities through the real pipeline into one warehouse", () => {

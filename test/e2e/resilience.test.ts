@@ -11,7 +11,7 @@ import {
   sourceConnectorName,
 } from "../../infra/connect/names";
 import { renderProperties } from "../../infra/connect/properties";
-import { liveProcesses, runJavaTool, sleep, waitFor, withAdmin } from "../../infra/local";
+import { assertNoProcessesLeft, runJavaTool, sleep, waitFor, withAdmin } from "../../infra/local";
 import {
   TABLES,
   type Comparison,
@@ -261,9 +261,7 @@ function printSummary(): void {
 
 afterAll(() => {
   printSummary();
-  const left = liveProcesses();
-  if (left.length > 0)
-    throw new Error(`processes left running: ${left.map((x) => `${x.name}(${x.pid})`).join(", ")}`);
+  assertNoProcessesLeft();
 });
 
 describe("resilience on one broker: crashes, outages, re-snapshots, bad input", () => {

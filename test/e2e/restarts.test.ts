@@ -6,7 +6,7 @@ import {
   applyAcls,
   createTopics,
   ensureArtifacts,
-  liveProcesses,
+  assertNoProcessesLeft,
   randomPassword,
   startConnectWorker,
   startKafka,
@@ -54,9 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll();
   ws?.dispose();
-  const left = liveProcesses();
-  if (left.length > 0)
-    throw new Error(`processes left running: ${left.map((p) => `${p.name}(${p.pid})`).join(", ")}`);
+  assertNoProcessesLeft();
 });
 
 async function isrSizes(): Promise<number[]> {

@@ -20,7 +20,7 @@ import {
   startKafka,
   startPostgres,
   stopAll,
-  liveProcesses,
+  assertNoProcessesLeft,
   nonLoopbackHosts,
   type Artifacts,
   type KafkaCluster,
@@ -120,9 +120,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopAll();
   ws?.dispose();
-  const left = liveProcesses();
-  if (left.length > 0)
-    throw new Error(`processes left running: ${left.map((p) => `${p.name}(${p.pid})`).join(", ")}`);
+  assertNoProcessesLeft();
   process.stderr.write(
     `dataplane smoke timings (ms): ${JSON.stringify({ ...timings, kafkaStartup: kafka?.startupMs })}${ws?.isKept ? `; files kept in ${ws.root}` : ""}\n`,
   );

@@ -277,25 +277,7 @@ class Bench {
     batchSize: number,
     variant?: SinkVariant,
   ): Promise<SinkRun> {
-    if (batchSize !== this.sinkBatch) {
-      log(`restarting the sink worker with consumer.max.poll.records for batch ${batchSize}`);
-      await this.p.sink.worker.deleteConnector(SINK_CONNECTOR).catch(() => undefined);
-      await restartSinkWorker(this.p, batchSize);
-      this.sinkBatch = batchSize;
-      // A restarted JVM runs its first drain partly interpreted: warm it up unrecorded.
-      log("warm-up drain after the restart (not recorded)");
-      await drainSink(this.p, this.java, {
-        tables,
-        lo: set.lo,
-        hi: set.hi,
-        events: set.events.length,
-        facilities: set.facilities,
-        start: set.start,
-        tasks,
-        batchSize,
-      });
-    }
-    const run = await drainSink(this.p, this.java, {
+    const drain = {
       tables,
       lo: set.lo,
       hi: set.hi,
@@ -304,8 +286,17 @@ class Bench {
       start: set.start,
       tasks,
       batchSize,
-      variant,
-    });
+    };
+    if (batchSize !== this.sinkBatch) {
+      log(`restarting the sink worker with consumer.max.poll.records for batch ${batchSize}`);
+      await this.p.sink.worker.deleteConnector(SINK_CONNECTOR).catch(() => undefined);
+      await restartSinkWorker(this.p, batchSize);
+      this.sinkBatch = batchSize;
+      // A restarted JVM runs its first drain partly interpreted: warm it up unrecorded.
+      log("warm-up drain after the restart (not recorded)");
+      await drainSink(this.p, this.java, drain);
+    }
+    const run = await drainSink(this.p, this.java, { ...drain, variant });
     run.differences = await differencesFromReference(await this.p.warehouse(), tables, set.lo, set.hi);
     if (run.differences > 0)
       this.notes.push(
