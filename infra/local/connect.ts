@@ -29,6 +29,11 @@ export interface ConnectWorkerOptions {
   restPort?: number;
   /** @default 120 s */
   startTimeoutMs?: number;
+  /**
+   * Return the worker, stopped, when it exits by itself during start-up instead of throwing (standalone
+   * Connect stops when a connector file fails validation, e.g. a wrong database password). @default false
+   */
+  mayExitOnStart?: boolean;
 }
 
 /** State of a connector or task. */
@@ -73,7 +78,9 @@ export class ConnectWorker {
   process?: ManagedProcess;
 
   constructor(
-    private readonly options: Required<Omit<ConnectWorkerOptions, "connectors" | "restPort">>,
+    private readonly options: Required<
+      Omit<ConnectWorkerOptions, "connectors" | "restPort" | "mayExitOnStart">
+    >,
     readonly restPort: number,
     private readonly connectorFiles: string[],
   ) {
@@ -348,6 +355,10 @@ export async function startConnectWorker(options: ConnectWorkerOptions): Promise
     return file;
   });
   const worker = new ConnectWorker(opts, opts.restPort ?? (await freePort()), files);
-  await worker.start();
+  try {
+    await worker.start();
+  } catch (err) {
+    if (!(opts.mayExitOnStart && worker.process && !worker.process.running)) throw err;
+  }
   return worker;
 }

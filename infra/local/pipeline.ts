@@ -346,6 +346,8 @@ export class Pipeline {
       properties: facilityWorkerProperties(facility, this.kafka.connection(), { dataDir, secretsDir }),
       connectors: [connector],
       startTimeoutMs: 180_000,
+      // A deliberately wrong database password can make standalone Connect stop while starting.
+      mayExitOnStart: opts.databasePassword !== undefined,
     });
     const local: LocalFacility = {
       config: facility,
