@@ -1,9 +1,16 @@
 import { z } from "zod";
-import { parseCidr } from "./cidr";
+import { parseCidr, parseIpv4 } from "./cidr";
+import { dhis2Code } from "./facility";
 import { ConfigError, problemsFromZod } from "./problems";
 
 /** Config namespace of the platform stack: keys are `platform:<key>`. */
 export const PLATFORM_NAMESPACE = "platform";
+
+/**
+ * Secrets of a `local` stack, set with `pulumi config set --secret platform:<key>`: the SCRAM password
+ * of the loopback broker's super user (`ADMIN_PRINCIPAL`) and the loopback PostgreSQL superuser's.
+ */
+export const PLATFORM_LOCAL_SECRET_KEYS = ["localKafkaAdminPassword", "localWarehousePassword"] as const;
 
 /** Defaults for optional platform settings, referenced by the schema. */
 export const platformDefaults = {
@@ -30,6 +37,17 @@ export const platformDefaults = {
     deleteRetentionMs: 7 * 24 * 3600 * 1000,
   },
   defaultPartitions: 3,
+  local: {
+    kafka: { replicationFactor: 1 as const },
+    warehouse: {
+      host: "127.0.0.1",
+      port: 5432,
+      username: "postgres",
+      database: "postgres",
+      sslmode: "disable" as const,
+    },
+    facilities: [] as string[],
+  },
   alarms: {
     dlqMessagesPer5Min: 1,
     sinkLagRecords: 50_000,
@@ -201,33 +219,185 @@ export const alarmsSchema = z.strictObject({
   email: z.email({ error: "must be an e-mail address" }).optional(),
 });
 
-/** Configuration of one platform stack. */
-export const platformSchema = z
-  .strictObject({
-    /** Environment name (dev, staging, prod): tags and resource names. */
-    environment: z
-      .string({ error: requiredMsg("environment", "dev", "a string") })
-      .regex(/^[a-z][a-z0-9-]{1,15}$/, { error: "must be 2–16 lowercase letters, digits or '-'" }),
-    /** AWS region. */
-    region: z
-      .string({ error: requiredMsg("region", "af-south-1", "an AWS region") })
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region such as af-south-1" }),
-    network: networkSchema,
-    kafka: kafkaSchema.default(kafkaSchema.parse({})),
-    warehouse: warehouseSchema.default(warehouseSchema.parse({})),
-    sink: sinkSchema.default(sinkSchema.parse({})),
-    /** Source tables with their shared topic partitions. */
-    tables: z
-      .array(tableSchema, {
-        error: requiredMsg("tables", "'tables[0].name' Patients", "a list of {name, partitions}"),
+/** Platform targets: `aws` (MSK, RDS, ECS…) or `local` (topics, ACLs and warehouse objects only, on loopback). */
+export const PLATFORM_TARGETS = ["aws", "local"] as const;
+export type PlatformTarget = (typeof PLATFORM_TARGETS)[number];
+
+/** True for a loopback host: `localhost`, `127.x.x.x`, `::1` (bracketed or not). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  if (h === "localhost" || h === "::1" || h === "[::1]") return true;
+  const ip = parseIpv4(h);
+  return ip !== undefined && ip >>> 24 === 127;
+}
+
+const LOOPBACK_HINT =
+  "the local target only manages the loopback data plane of infra/local; use 127.0.0.1, localhost or ::1 (remote clusters are the aws target's)";
+
+const loopbackHost = z
+  .string({ error: "must be a host name or address" })
+  .refine(isLoopbackHost, { error: `is not a loopback host: ${LOOPBACK_HINT}` });
+
+/** `host:port` of a loopback Kafka listener (`[::1]:port` for IPv6). */
+const loopbackHostPort = z.string({ error: "must be a `host:port` string" }).superRefine((v, ctx) => {
+  const m = /^(\[::1\]|[^:\s]+):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be `host:port` with a TCP port (1–65535), e.g. 127.0.0.1:19092",
+    });
+  } else if (!isLoopbackHost(m[1])) {
+    ctx.addIssue({ code: "custom", message: `host ${m[1]} is not a loopback host: ${LOOPBACK_HINT}` });
+  }
+});
+
+const tcpPort = z
+  .number({ error: "must be a TCP port number (1–65535)" })
+  .int({ error: "must be a TCP port number (1–65535)" })
+  .min(1, { error: "must be a TCP port number (1–65535)" })
+  .max(65535, { error: "must be a TCP port number (1–65535)" });
+
+/** Kafka of the local target: the loopback KRaft cluster of infra/local. */
+export const localKafkaSchema = z.strictObject(
+  {
+    /** Client listeners (SASL_SSL), loopback only. */
+    bootstrapServers: z
+      .array(loopbackHostPort, { error: 'must be a list of `host:port`, e.g. ["127.0.0.1:19092"]' })
+      .min(1, { error: 'must list at least one broker, e.g. ["127.0.0.1:19092"]' }),
+    /** PEM file of the CA (the self-signed broker certificate) the provider verifies TLS with. */
+    caCertFile: z
+      .string({ error: requiredMsg("local.kafka.caCertFile", "/path/to/ca.pem", "a file path") })
+      .min(1, { error: "must be the path of a PEM file" }),
+    /** Replication factor of every topic: 1 or 3 (the loopback cluster's node count). @default 1 */
+    replicationFactor: z
+      .union([z.literal(1), z.literal(3)], {
+        error:
+          "must be 1 or 3: the loopback harness runs one or three KRaft nodes (min.insync.replicas 1 or 2)",
       })
-      .min(1, { error: "must list at least one table" }),
-    /** Partitions of topics created for tables that appear later at a facility. @default 3 */
-    defaultPartitions: z.number().int().min(1).max(60).default(platformDefaults.defaultPartitions),
-    retention: retentionSchema.default(retentionSchema.parse({})),
-    alarms: alarmsSchema.default(alarmsSchema.parse({})),
-  })
+      .default(platformDefaults.local.kafka.replicationFactor),
+  },
+  {
+    error: requiredMsg(
+      "local.kafka",
+      "local.kafka.bootstrapServers[0] 127.0.0.1:19092",
+      "an object with bootstrapServers and caCertFile",
+    ),
+  },
+);
+
+/** PostgreSQL of the local target: the loopback server of infra/local. */
+export const localWarehouseSchema = z.strictObject({
+  /** Loopback host. @default 127.0.0.1 */
+  host: loopbackHost.default(platformDefaults.local.warehouse.host),
+  /** TCP port. @default 5432 */
+  port: tcpPort.default(platformDefaults.local.warehouse.port),
+  /** Superuser the provider logs in as (creates the database and roles). @default postgres */
+  username: z.string().min(1).default(platformDefaults.local.warehouse.username),
+  /** Maintenance database the provider connects to. @default postgres */
+  database: z.string().min(1).default(platformDefaults.local.warehouse.database),
+  /** libpq sslmode (the loopback server has no TLS). @default disable */
+  sslmode: z
+    .enum(["disable", "require", "verify-ca", "verify-full"], {
+      error: "must be disable, require, verify-ca or verify-full",
+    })
+    .default(platformDefaults.local.warehouse.sslmode),
+});
+
+/** The `local` target's loopback endpoints and the facilities whose principals get ACLs. */
+export const localSchema = z.strictObject(
+  {
+    kafka: localKafkaSchema,
+    warehouse: localWarehouseSchema.default(localWarehouseSchema.parse({})),
+    /** DHIS2 codes of the facilities whose Kafka principals get their ACLs. @default none */
+    facilities: z.array(dhis2Code).default(platformDefaults.local.facilities),
+  },
+  {
+    error: requiredMsg("local", "local.kafka.caCertFile /path/to/ca.pem", "an object with kafka"),
+  },
+);
+export type LocalConfig = z.infer<typeof localSchema>;
+export type NetworkConfig = z.infer<typeof networkSchema>;
+
+/** Every key of a platform stack, before the rules that depend on the target. */
+export const platformShape = {
+  /** What the stack manages: `aws` (the whole platform) or `local` (objects on the loopback data plane). @default aws */
+  target: z.enum(PLATFORM_TARGETS, { error: "must be aws or local" }).default("aws"),
+  /** Environment name (dev, staging, prod): tags and resource names. */
+  environment: z
+    .string({ error: requiredMsg("environment", "dev", "a string") })
+    .regex(/^[a-z][a-z0-9-]{1,15}$/, { error: "must be 2–16 lowercase letters, digits or '-'" }),
+  /** AWS region. Required for target aws. */
+  region: z
+    .string({ error: requiredMsg("region", "af-south-1", "an AWS region") })
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, { error: "must be an AWS region such as af-south-1" })
+    .optional(),
+  /** Required for target aws. */
+  network: networkSchema.optional(),
+  kafka: kafkaSchema.default(kafkaSchema.parse({})),
+  warehouse: warehouseSchema.default(warehouseSchema.parse({})),
+  sink: sinkSchema.default(sinkSchema.parse({})),
+  /** Source tables with their shared topic partitions. */
+  tables: z
+    .array(tableSchema, {
+      error: requiredMsg("tables", "'tables[0].name' Patients", "a list of {name, partitions}"),
+    })
+    .min(1, { error: "must list at least one table" }),
+  /** Partitions of topics created for tables that appear later at a facility. @default 3 */
+  defaultPartitions: z.number().int().min(1).max(60).default(platformDefaults.defaultPartitions),
+  retention: retentionSchema.default(retentionSchema.parse({})),
+  alarms: alarmsSchema.default(alarmsSchema.parse({})),
+  /** Loopback endpoints; required for target local, refused otherwise. */
+  local: localSchema.optional(),
+};
+
+const platformObjectSchema = z.strictObject(platformShape);
+type RawPlatform = z.infer<typeof platformObjectSchema>;
+type CommonPlatform = Omit<RawPlatform, "target" | "region" | "network" | "local">;
+
+/** A platform stack on AWS: the whole platform. */
+export type AwsPlatformConfig = CommonPlatform & {
+  target: "aws";
+  region: string;
+  network: NetworkConfig;
+};
+/** A platform stack on the loopback data plane: topics, ACLs and warehouse objects only (AWS-only keys are ignored). */
+export type LocalPlatformConfig = CommonPlatform & {
+  target: "local";
+  local: LocalConfig;
+};
+/** Configuration of one platform stack. */
+export type PlatformConfig = AwsPlatformConfig | LocalPlatformConfig;
+
+/** Configuration of one platform stack: every key, then the rules across keys, then the target's type. */
+export const platformSchema = platformObjectSchema
   .superRefine((p, ctx) => {
+    if (p.target === "aws") {
+      if (p.region === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["region"],
+          message: `required for target aws (the default); ${set("region", "af-south-1")}`,
+        });
+      if (p.network === undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["network"],
+          message: `required for target aws (the default); ${set("network.vpcCidr", "10.40.0.0/16")}`,
+        });
+      if (p.local !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["local"],
+          message:
+            "is only read by target local; set `pulumi config set platform:target local` or remove platform:local",
+        });
+    } else if (p.local === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["local"],
+        message: `required for target local; ${set("local.kafka.bootstrapServers[0]", "127.0.0.1:19092")} and local.kafka.caCertFile`,
+      });
+    }
     if (p.kafka.maxVolumeGiB < p.kafka.volumeGiB) {
       ctx.addIssue({
         code: "custom",
@@ -254,8 +424,16 @@ export const platformSchema = z
       }
       seen.set(t.name.toLowerCase(), i);
     });
+  })
+  .transform((p, ctx): PlatformConfig => {
+    const { target, region, network, local, ...common } = p;
+    if (target === "local" && local !== undefined) return { ...common, target, local };
+    if (target === "aws" && region !== undefined && network !== undefined)
+      return { ...common, target, region, network };
+    // Unreachable: the refinement above reported the missing section and zod stops before this step.
+    ctx.addIssue({ code: "custom", message: `target ${target} is missing its required section` });
+    return z.NEVER;
   });
-export type PlatformConfig = z.infer<typeof platformSchema>;
 
 /** Validates raw platform config. Throws one ConfigError listing every problem. */
 export function parsePlatform(raw: unknown, stack = "?"): PlatformConfig {

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { FACILITY_NAMESPACE, FACILITY_SECRET_KEYS, facilitySchema } from "./facility";
-import { PLATFORM_NAMESPACE, platformSchema } from "./platform";
+import { PLATFORM_LOCAL_SECRET_KEYS, PLATFORM_NAMESPACE, platformShape } from "./platform";
 
 /**
  * The README's configuration reference, generated from the zod schemas so it cannot drift: a test
@@ -36,9 +36,11 @@ export const DESCRIPTIONS: Record<string, string> = {
   "facility:worker.memoryLimitMiB": "Container memory limit, MiB (≥ 1.5 × heap).",
   "facility:vpnEndpoint": "Run the strongSwan endpoint as a container on the Docker host.",
   "facility:connectImage": "Connect image override for air-gapped sites, pinned by digest.",
+  "platform:target":
+    "`aws`: the whole platform. `local`: only topics, ACLs and warehouse objects, on the loopback data plane of `infra/local` (AWS-only keys are ignored; see `Pulumi.local.yaml`).",
   "platform:environment": "Environment name (tags, resource names).",
-  "platform:region": "AWS region.",
-  "platform:network.vpcCidr": "VPC range (/20 or larger).",
+  "platform:region": "AWS region. Required for target `aws`.",
+  "platform:network.vpcCidr": "VPC range (/20 or larger). Required for target `aws`.",
   "platform:network.availabilityZones": "AZ count (always 3).",
   "platform:network.adminCidrs": "Ranges allowed to reach PostgreSQL for administration (never 0.0.0.0/0).",
   "platform:kafka.version": "MSK Kafka version.",
@@ -72,6 +74,23 @@ export const DESCRIPTIONS: Record<string, string> = {
   "platform:alarms.rdsFreeStorageGiB": "RDS free storage alarm threshold, GiB.",
   "platform:alarms.brokerDiskPercent": "Broker disk alarm threshold, %.",
   "platform:alarms.email": "E-mail subscribed to the alarm topic.",
+  "platform:local.kafka.bootstrapServers":
+    "Target `local` (required): loopback client listeners `host:port` (127.x, localhost or ::1 only).",
+  "platform:local.kafka.caCertFile":
+    "Target `local` (required): PEM file of the broker CA; the program passes its content to the Kafka provider.",
+  "platform:local.kafka.replicationFactor":
+    "Target `local`: replication factor of every topic, 1 or 3 (min.insync.replicas 1 or 2).",
+  "platform:local.warehouse.host": "Target `local`: loopback PostgreSQL host.",
+  "platform:local.warehouse.port": "Target `local`: PostgreSQL port.",
+  "platform:local.warehouse.username": "Target `local`: superuser the PostgreSQL provider logs in as.",
+  "platform:local.warehouse.database": "Target `local`: maintenance database the provider connects to.",
+  "platform:local.warehouse.sslmode": "Target `local`: libpq sslmode.",
+  "platform:local.facilities":
+    "Target `local`: DHIS2 codes of the facilities whose principals get their ACLs.",
+  "platform:localKafkaAdminPassword":
+    "**Secret**, required for target `local`: SCRAM password of the broker super user `platform-admin`: `pulumi config set --secret platform:localKafkaAdminPassword`.",
+  "platform:localWarehousePassword":
+    "**Secret**, required for target `local`: password of `local.warehouse.username`: `pulumi config set --secret platform:localWarehousePassword`.",
 };
 
 interface Row {
@@ -124,7 +143,11 @@ export function configKeys(): Row[] {
       0,
       { key: `${FACILITY_NAMESPACE}:${k}`, required: true },
     );
-  return [...facility, ...rows(`${PLATFORM_NAMESPACE}:`, platformSchema.shape)];
+  const platform = rows(`${PLATFORM_NAMESPACE}:`, platformShape);
+  // Required only for target local: the table's "required" column says no, the description says when.
+  for (const k of PLATFORM_LOCAL_SECRET_KEYS)
+    platform.push({ key: `${PLATFORM_NAMESPACE}:${k}`, required: false });
+  return [...facility, ...platform];
 }
 
 /** The markdown table of the README's configuration reference. */

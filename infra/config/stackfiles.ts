@@ -3,11 +3,18 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { overlaps, parseCidr, parseIpv4 } from "./cidr";
 import { FACILITY_NAMESPACE, FACILITY_SECRET_KEYS, type FacilityConfig, parseFacility } from "./facility";
-import { PLATFORM_NAMESPACE, type PlatformConfig, parsePlatform } from "./platform";
+import {
+  PLATFORM_LOCAL_SECRET_KEYS,
+  PLATFORM_NAMESPACE,
+  type PlatformConfig,
+  parsePlatform,
+} from "./platform";
 import { ConfigError, type ConfigProblem, renderValue } from "./problems";
 
 /** Repository root (two levels above this file). */
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+/** The one platform stack with `platform:target: local` (loopback data plane; never run by CI). */
+export const LOCAL_PLATFORM_STACK = "local";
 /** Folder holding the facility project and its stack files. */
 export const FACILITIES_DIR = path.join(REPO_ROOT, "facilities");
 
@@ -120,10 +127,44 @@ export function loadFacilityStack(file: string): FacilityStack {
   return { file, stack: sf.stack, config, missingSecrets };
 }
 
-/** Validates the platform stack file `Pulumi.<stack>.yaml` at the repository root. */
+/**
+ * Validates the platform stack file `Pulumi.<stack>.yaml` at the repository root, including that no
+ * secret of a `local` stack is stored in plain text.
+ */
 export function loadPlatformStack(file: string): { stack: string; config: PlatformConfig } {
   const sf = readStackFile(file);
-  return { stack: sf.stack, config: parsePlatform(namespaceValues(sf.values, PLATFORM_NAMESPACE), sf.stack) };
+  const raw = namespaceValues(sf.values, PLATFORM_NAMESPACE);
+  const problems: ConfigProblem[] = [];
+  for (const key of PLATFORM_LOCAL_SECRET_KEYS) {
+    if (key in raw) {
+      problems.push({
+        key: `${PLATFORM_NAMESPACE}:${key}`,
+        value: "(plain text)",
+        message: `is a secret stored in plain text; remove it and run \`pulumi config set --secret ${PLATFORM_NAMESPACE}:${key}\``,
+      });
+      delete raw[key];
+    }
+  }
+  let config: PlatformConfig | undefined;
+  try {
+    config = parsePlatform(raw, sf.stack);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems);
+  }
+  // CI skips the stack named `local` (infra/delivery), so the name and the target must agree.
+  if (config && (config.target === "local") !== (sf.stack === LOCAL_PLATFORM_STACK)) {
+    problems.push({
+      key: `${PLATFORM_NAMESPACE}:target`,
+      value: renderValue(config.target),
+      message:
+        config.target === "local"
+          ? `is only allowed in Pulumi.${LOCAL_PLATFORM_STACK}.yaml (CI previews and deploys every other platform stack); rename the file or set target aws`
+          : `must be local in Pulumi.${LOCAL_PLATFORM_STACK}.yaml (CI skips that stack); set \`platform:target: local\``,
+    });
+  }
+  if (problems.length > 0 || !config) throw new ConfigError(`platform stack \`${sf.stack}\``, problems);
+  return { stack: sf.stack, config };
 }
 
 /** Platform stack files at the repository root (the root `Pulumi.yaml` project). */
@@ -185,6 +226,14 @@ export function crossFacilityProblems(
         key: `${FACILITY_NAMESPACE}:platformStack`,
         value: renderValue(f.config.platformStack),
         message: `in ${f.stack} names stack \`${platformStack}\`, but there is no Pulumi.${platformStack}.yaml at the repository root`,
+      });
+      continue;
+    }
+    if (platform.target !== "aws") {
+      problems.push({
+        key: `${FACILITY_NAMESPACE}:platformStack`,
+        value: renderValue(f.config.platformStack),
+        message: `in ${f.stack} names stack \`${platformStack}\`, a loopback-only (target local) stack no facility can stream to; name an aws platform stack`,
       });
       continue;
     }

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { FACILITY_NAMESPACE } from "../config/facility";
 import {
+  LOCAL_PLATFORM_STACK,
   REPO_ROOT,
   facilityStackFiles,
   namespaceValues,
@@ -67,7 +68,10 @@ const toPosix = (p: string) => p.split(path.sep).join("/");
 /** Every stack with a config file on disk: platform stacks first, then facilities, each sorted by name. */
 export function discoverStacks(root = REPO_ROOT): Stack[] {
   const facilitiesDir = path.join(root, PROJECT_DIRS.facility);
-  const platform = platformStackFiles(root).map((f) => stackFromFile("platform", path.relative(root, f)));
+  const platform = platformStackFiles(root)
+    .map((f) => stackFromFile("platform", path.relative(root, f)))
+    // The loopback-only stack is run by the engine e2e test against processes it starts, never by CI.
+    .filter((s) => s.stack !== LOCAL_PLATFORM_STACK);
   const facility = fs.existsSync(facilitiesDir)
     ? facilityStackFiles(facilitiesDir).map((f) => stackFromFile("facility", path.relative(root, f)))
     : [];
@@ -111,6 +115,11 @@ export interface ChangeRule {
  * rule, a path under `infra/` touches every project whose program imports it (directly or not).
  */
 export const CHANGE_RULES: readonly ChangeRule[] = [
+  {
+    pattern: /^Pulumi\.local\.ya?ml$/,
+    scope: "none",
+    why: "the loopback-only platform stack, run by the engine e2e test, not by CI",
+  },
   { pattern: /^(facilities\/)?Pulumi\.[^./]+\.ya?ml$/, scope: "stack", why: "a stack's own config" },
   { pattern: /^Pulumi\.ya?ml$/, scope: "platform", why: "the platform project file" },
   { pattern: /^facilities\/Pulumi\.ya?ml$/, scope: "facility", why: "the facility project file" },

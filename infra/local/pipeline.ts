@@ -7,6 +7,7 @@ import type { FacilityConfig } from "../config/facility";
 import type { PlatformConfig } from "../config/platform";
 import { REPO_ROOT, facilityStackFiles, loadFacilityStack, loadPlatformStack } from "../config/stackfiles";
 import {
+  ADMIN_PRINCIPAL,
   DLQ_TOPIC,
   HEARTBEAT_TOPIC,
   SECRET_FILES,
@@ -75,6 +76,89 @@ export function warehouseRolesSql(passwords: { sink: string; reporting: string }
   ];
 }
 
+/**
+ * Where the loopback data plane runs, as a `local` platform stack needs it (`Pulumi.local.yaml`): given to
+ * {@link PipelineOptions.provision} once Kafka and PostgreSQL run, before anything is created in them.
+ */
+export interface LocalEndpoints {
+  kafka: {
+    /** Client listeners (SASL_SSL), `127.0.0.1:<port>` each. */
+    bootstrapServers: string[];
+    /** Replication factor of the cluster's topics (1 or 3 nodes). */
+    replicationFactor: 1 | 3;
+    /** PEM file of the self-signed broker certificate clients must trust. */
+    caCertFile: string;
+    /** The super user (`ADMIN_PRINCIPAL`) and its SCRAM-SHA-512 password. */
+    adminUsername: string;
+    adminPassword: string;
+  };
+  warehouse: {
+    host: string;
+    port: number;
+    /** Superuser of the warehouse's server and its password. */
+    username: string;
+    password: string;
+    /** Database a provider logs into to create the warehouse database (`postgres`). */
+    maintenanceDatabase: string;
+    /** The warehouse database the harness connects the sink to once the hook returns. */
+    databaseName: string;
+  };
+  /** DHIS2 codes of the facilities the harness will run: their principals need the matrix's ACLs. */
+  facilities: string[];
+}
+
+/** What {@link PipelineOptions.provision} returns: the passwords of the warehouse logins it created. */
+export interface ProvisionedObjects {
+  /** Password of the sink login (`clinicmaster_sink`). */
+  sinkPassword: string;
+  /** Password of the reporting login; the harness does not use it. */
+  reportingPassword?: string;
+}
+
+/** One `platform:*` config entry of a local stack: the value as `pulumi config set` takes it. */
+export interface StackConfigEntry {
+  /** Full key, e.g. `platform:local`. */
+  key: string;
+  /** Plain string, or an object/list written to the stack file as YAML (`--path` / `--config-file`). */
+  value: string | number | Record<string, unknown> | unknown[];
+  /** Set with `pulumi config set --secret`, never written in plain text. */
+  secret: boolean;
+}
+
+/**
+ * The `platform:*` entries a `local` platform stack needs to make its objects on these endpoints:
+ * `target`, `environment`, `local` (plain) and the two passwords (secret). Pure. Tables, retention and
+ * the other settings come from `Pulumi.local.yaml`; these entries replace its placeholders.
+ */
+export function localStackConfig(e: LocalEndpoints): StackConfigEntry[] {
+  return [
+    { key: "platform:target", value: "local", secret: false },
+    { key: "platform:environment", value: "local", secret: false },
+    {
+      key: "platform:local",
+      value: {
+        kafka: {
+          bootstrapServers: [...e.kafka.bootstrapServers],
+          caCertFile: e.kafka.caCertFile,
+          replicationFactor: e.kafka.replicationFactor,
+        },
+        warehouse: {
+          host: e.warehouse.host,
+          port: e.warehouse.port,
+          username: e.warehouse.username,
+          database: e.warehouse.maintenanceDatabase,
+          sslmode: "disable",
+        },
+        facilities: [...e.facilities],
+      },
+      secret: false,
+    },
+    { key: "platform:warehouse", value: { databaseName: e.warehouse.databaseName }, secret: false },
+    { key: "platform:localKafkaAdminPassword", value: e.kafka.adminPassword, secret: true },
+    { key: "platform:localWarehousePassword", value: e.warehouse.password, secret: true },
+  ];
+}
+
 /** Options of {@link Pipeline.start}. */
 export interface PipelineOptions {
   /** Facilities to run. @default every `facilities/Pulumi.*.yaml` */
@@ -102,6 +186,14 @@ export interface PipelineOptions {
    * stand-in databases keep changing. @default false (one server holds the stand-ins and the warehouse)
    */
   separateWarehouse?: boolean;
+  /**
+   * Objects are made by someone else (the `local` Pulumi stack): called once Kafka and PostgreSQL run,
+   * before anything is created in them; the harness then creates no topic, no ACL, no warehouse
+   * database or role, and uses the sink password returned. SCRAM users are still created by the
+   * harness. The warehouse database must be named {@link LOCAL_WAREHOUSE_DB}.
+   * @default none: the harness creates the topics, ACLs, database and roles itself
+   */
+  provision?: (endpoints: LocalEndpoints) => Promise<ProvisionedObjects>;
 }
 
 /** One facility of the loopback data plane. */
@@ -167,17 +259,23 @@ export class Pipeline {
         options.separateWarehouse ? startPostgres({ ws, name: "warehouse", maxFacilities: 0 }) : undefined,
       ]);
       const p = new Pipeline(ws, artifacts, kafka, pg, warehousePg ?? pg, platform, options);
-      const rf = kafka.replicationFactor;
-      await createTopics(
-        kafka,
-        topicSpecs(platform, { replicationFactor: rf, minInsyncReplicas: rf === 1 ? 1 : 2 }),
-      );
-      await applyAcls(
-        kafka,
-        aclMatrix([]).flatMap((m) => (m.role === "sink" ? m.acls : [])),
-      );
-      await p.startWarehouseAndSink(sinkUser);
-      for (const f of options.facilities ?? allFacilities()) await p.addFacility(f);
+      const facilities = options.facilities ?? allFacilities();
+      if (options.provision) {
+        const objects = await options.provision(p.endpoints(facilities.map((f) => f.dhis2Code)));
+        await p.startWarehouseAndSink(sinkUser, objects.sinkPassword);
+      } else {
+        const rf = kafka.replicationFactor;
+        await createTopics(
+          kafka,
+          topicSpecs(platform, { replicationFactor: rf, minInsyncReplicas: rf === 1 ? 1 : 2 }),
+        );
+        await applyAcls(
+          kafka,
+          aclMatrix([]).flatMap((m) => (m.role === "sink" ? m.acls : [])),
+        );
+        await p.startWarehouseAndSink(sinkUser);
+      }
+      for (const f of facilities) await p.addFacility(f);
       return p;
     } catch (e) {
       await stopAll();
@@ -240,16 +338,42 @@ export class Pipeline {
     return client;
   }
 
-  private async startWarehouseAndSink(user: ScramUser): Promise<void> {
-    await this.warehousePg.createDatabase(LOCAL_WAREHOUSE_DB);
-    const sinkDbPassword = randomPassword();
-    const admin = await this.warehousePg.connect(LOCAL_WAREHOUSE_DB);
-    try {
-      for (const sql of warehouseRolesSql({ sink: sinkDbPassword, reporting: randomPassword() }))
-        await admin.query(sql);
-    } finally {
-      await admin.end();
-    }
+  /** Where Kafka and the warehouse run, for a `local` platform stack (see {@link localStackConfig}). */
+  endpoints(facilities: string[] = [...this.facilities.keys()]): LocalEndpoints {
+    return {
+      kafka: {
+        bootstrapServers: this.kafka.bootstrapServers.split(","),
+        replicationFactor: this.kafka.replicationFactor === 3 ? 3 : 1,
+        caCertFile: this.kafka.tls.caPemPath,
+        adminUsername: ADMIN_PRINCIPAL,
+        adminPassword: this.kafka.admin.password,
+      },
+      warehouse: {
+        host: this.warehousePg.host,
+        port: this.warehousePg.port,
+        username: this.warehousePg.superuser,
+        password: this.warehousePg.password,
+        maintenanceDatabase: "postgres",
+        databaseName: LOCAL_WAREHOUSE_DB,
+      },
+      facilities,
+    };
+  }
+
+  /** With `provisionedSinkPassword`, the database and roles exist already (made by the `provision` hook). */
+  private async startWarehouseAndSink(user: ScramUser, provisionedSinkPassword?: string): Promise<void> {
+    let sinkDbPassword: string;
+    if (provisionedSinkPassword === undefined) {
+      await this.warehousePg.createDatabase(LOCAL_WAREHOUSE_DB);
+      sinkDbPassword = randomPassword();
+      const admin = await this.warehousePg.connect(LOCAL_WAREHOUSE_DB);
+      try {
+        for (const sql of warehouseRolesSql({ sink: sinkDbPassword, reporting: randomPassword() }))
+          await admin.query(sql);
+      } finally {
+        await admin.end();
+      }
+    } else sinkDbPassword = provisionedSinkPassword;
     this.wh = await this.connectWarehouse();
     const secretsDir = this.ws.dir("secrets", "sink");
     writeFileSync(join(secretsDir, SECRET_FILES.kafkaPassword), user.password, { mode: 0o400 });
@@ -295,7 +419,8 @@ export class Pipeline {
     const code = facility.dhis2Code;
     const user = { name: facilityPrincipal(code), password: randomPassword() };
     await upsertScramUsers(this.kafka, [user]);
-    await applyAcls(this.kafka, facilityAcls(code));
+    // With `provision`, the stack's ACL matrix holds this facility (LocalEndpoints.facilities).
+    if (!this.options.provision) await applyAcls(this.kafka, facilityAcls(code));
     const database = `clinicmaster_${code.toLowerCase().replace(/[^a-z0-9_]/g, "_")}`;
     await this.pg.createDatabase(database);
     const db = await this.pg.connect(database);

@@ -16,6 +16,8 @@ export interface TlsMaterial {
   truststorePassword: string;
   /** The certificate as PEM, for Node clients (`ssl.ca`). */
   caPem: string;
+  /** File holding {@link TlsMaterial.caPem} (for clients configured with a path, e.g. a Pulumi stack). */
+  caPemPath: string;
 }
 
 async function keytool(args: string[], what: string): Promise<void> {
@@ -105,5 +107,6 @@ export async function generateTls(ws: Workspace, password: string): Promise<TlsM
     truststoreType: "JKS",
     truststorePassword: password,
     caPem: readFileSync(pem, "utf8"),
+    caPemPath: pem,
   };
 }

@@ -105,6 +105,10 @@ export function platformProgram(
   config: PlatformConfig,
   options: PlatformProgramOptions = {},
 ): PlatformOutputs {
+  if (config.target !== "aws")
+    throw new Error(
+      `platformProgram builds the aws target, not ${config.target}; infra/platform/index.ts runs localPlatformProgram for it`,
+    );
   const capacity = checkCapacity(config);
   const env = config.environment;
   const prefix = `clinicmaster-${env}`;

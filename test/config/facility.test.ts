@@ -304,7 +304,8 @@ describe("platform config", () => {
   test("Pulumi.dev.yaml validates with three brokers and a /16 VPC", () => {
     const p = parsePlatform(dev(), "dev");
     expect(p.kafka.brokerCount).toBe(3);
-    expect(p.network.vpcCidr).toBe("10.40.0.0/16");
+    expect(p.target).toBe("aws");
+    expect(p.target === "aws" && p.network.vpcCidr).toBe("10.40.0.0/16");
     expect(p.tables.map((t) => t.name)).toContain("Visits");
   });
 

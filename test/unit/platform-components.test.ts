@@ -1,6 +1,6 @@
 import * as kafka from "@pulumi/kafka";
 import * as postgresql from "@pulumi/postgresql";
-import { platformSchema } from "../../infra/config/platform";
+import { alarmsSchema, platformSchema } from "../../infra/config/platform";
 import { aclMatrix } from "../../infra/connect/acl";
 import { parseProperties } from "../../infra/connect/properties";
 import { MSK_DURABILITY, type TopicSpec } from "../../infra/connect/topics";
@@ -218,7 +218,7 @@ describe("SinkRuntime", () => {
 });
 
 describe("Monitoring", () => {
-  const thresholds = platformSchema.shape.alarms.parse({});
+  const thresholds = alarmsSchema.parse({});
 
   const monitoring = (email?: string) =>
     new Monitoring("m", {

@@ -852,7 +852,7 @@ describe("configuration problems", () => {
     const config = devConfig();
     delete config["platform:network"];
     await expect(runPlatformProgram(config)).rejects.toThrow(
-      "platform stack `dev`: 1 configuration problem\n  - platform:network = (not set): required; set it with `pulumi config set --path platform:network network.vpcCidr 10.40.0.0/16`",
+      "platform stack `dev`: 1 configuration problem\n  - platform:network = (not set): required for target aws (the default); set it with `pulumi config set --path platform:network.vpcCidr 10.40.0.0/16`",
     );
   });
 
