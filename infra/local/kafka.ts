@@ -294,8 +294,11 @@ export async function startKafka(options: KafkaOptions): Promise<KafkaCluster> {
     configFile: join(ws.dir("kafka"), `server-${i + 1}.properties`),
     dataDir: ws.dir("kafka", `data-${i + 1}`),
   }));
-  // Kafka's cluster id is a UUID in URL-safe base64 (22 characters).
-  const clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
+  // Kafka's cluster id is a UUID in URL-safe base64 (22 characters). One in 64 starts with "-", which
+  // kafka-storage's argument parser reads as an option (`--cluster-id: expected one argument`): draw again.
+  let clusterId = "-";
+  while (clusterId.startsWith("-"))
+    clusterId = Buffer.from(randomUUID().replace(/-/g, ""), "hex").toString("base64url");
   const users = [admin, ...(options.users ?? [])];
   for (const node of nodes) {
     writeFileSync(node.configFile, renderProperties(serverProperties(node, nodes, admin, tls)), {
