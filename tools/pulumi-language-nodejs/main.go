@@ -285,7 +285,10 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server grpc.ServerStre
 	}
 	cmd := exec.CommandContext(server.Context(), "node", args...)
 	cmd.Dir = dir
-	if req.GetPwd() != "" {
+	// A policy pack runs in its own directory, whatever the program's: @pulumi/policy reads the pack's
+	// version from ./package.json (the engine's legacy analyzer path does the same). Other plugins run
+	// where the engine says.
+	if req.GetPwd() != "" && script != "run-policy-pack" {
 		cmd.Dir = req.GetPwd()
 	}
 	var mu sync.Mutex
