@@ -34,20 +34,23 @@ PULUMI_CLI_VERSION="v3.274.0"
 # not available"), so the in-repository host under tools/pulumi-language-nodejs (built against sdk/v3
 # v3.274.0 from the proxy) is built instead: a module path starting with ./ is a directory of this
 # repository, built as is with -mod=readonly, and its files are part of the pin hash.
-# The bridged providers' modules (github.com/pulumi/pulumi-<name>/provider/vN) are not served either
-# (403); they stay listed so that the script says so, and builds them if a proxy ever serves them.
+# The resource providers: upstream's bridged providers (github.com/pulumi/pulumi-kafka/provider/v3,
+# pulumi-postgresql/provider/v3, pulumi-random/provider/v4) and the Terraform providers they wrap are
+# not served by the proxy here (403 at every version), so the providers under tools/pulumi-providers
+# are built instead: they speak the schema of the npm SDKs package.json pins (@pulumi/kafka 3.13.2,
+# @pulumi/postgresql 3.18.1, @pulumi/random 4.21.2) for the resource types the programs use.
 # component|module@version|package to build|binary name|-X ldflag for the version (empty: none)|required
 COMPONENTS=(
   "pulumi|github.com/pulumi/pulumi/pkg/v3@${PULUMI_CLI_VERSION}|github.com/pulumi/pulumi/pkg/v3/cmd/pulumi|pulumi|github.com/pulumi/pulumi/sdk/v3/go/common/version.Version|required"
   "language-nodejs|./tools/pulumi-language-nodejs@3.274.0+clinicmaster.1|.|pulumi-language-nodejs|main.version|required"
-  "kafka|github.com/pulumi/pulumi-kafka/provider/v3@v3.13.2|github.com/pulumi/pulumi-kafka/provider/v3/cmd/pulumi-resource-kafka|pulumi-resource-kafka|github.com/pulumi/pulumi-kafka/provider/v3/pkg/version.Version|required"
-  "postgresql|github.com/pulumi/pulumi-postgresql/provider/v3@v3.18.1|github.com/pulumi/pulumi-postgresql/provider/v3/cmd/pulumi-resource-postgresql|pulumi-resource-postgresql|github.com/pulumi/pulumi-postgresql/provider/v3/pkg/version.Version|required"
-  "random|github.com/pulumi/pulumi-random/provider/v4@v4.21.2|github.com/pulumi/pulumi-random/provider/v4/cmd/pulumi-resource-random|pulumi-resource-random|github.com/pulumi/pulumi-random/provider/v4/pkg/version.Version|optional"
+  "kafka|./tools/pulumi-providers@3.13.2+clinicmaster.1|./cmd/pulumi-resource-kafka|pulumi-resource-kafka|main.version|required"
+  "postgresql|./tools/pulumi-providers@3.18.1+clinicmaster.1|./cmd/pulumi-resource-postgresql|pulumi-resource-postgresql|main.version|required"
+  "random|./tools/pulumi-providers@4.21.2+clinicmaster.1|./cmd/pulumi-resource-random|pulumi-resource-random|main.version|required"
 )
 # Extra modules every wrapper requires at a fixed version (module@version), e.g. the sibling sdk/v3
 # that pkg/v3 replaces with ../sdk upstream.
 EXTRA_REQUIRES=("github.com/pulumi/pulumi/pkg/v3@${PULUMI_CLI_VERSION}" "github.com/pulumi/pulumi/sdk/v3@${PULUMI_CLI_VERSION}")
-RECIPE_VERSION="1"
+RECIPE_VERSION="2"
 MIN_GO_MINOR=21 # Go 1.21+ fetches a newer toolchain itself when a module needs one (GOTOOLCHAIN=auto)
 
 # ---- arguments --------------------------------------------------------------------------------------
@@ -90,19 +93,16 @@ fi
 
 # ---- cache ------------------------------------------------------------------------------------------
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# The pin hash covers the pinned upstream modules only; an in-repository component is rebuilt when its
+# own sources change (their hash is kept in status/<component>.ok), without rebuilding the CLI.
 pin_text="recipe=$RECIPE_VERSION go=$go_version os=$(printf '%s\n' "$go_env" | sed -n 2p)/$(printf '%s\n' "$go_env" | sed -n 3p)
-$(printf '%s\n' "${COMPONENTS[@]}" "${EXTRA_REQUIRES[@]}")"
-for c in "${COMPONENTS[@]}"; do
-  m="$(printf '%s' "$c" | cut -d'|' -f2)"
-  case "$m" in
-    ./*)
-      d="$root/${m%@*}"
-      [ -d "$d" ] || die "in-repository component directory $d is missing"
-      pin_text="$pin_text
-$(cd "$d" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)"
-      ;;
-  esac
-done
+$(printf '%s\n' "${COMPONENTS[@]}" "${EXTRA_REQUIRES[@]}" | grep -v '^[^|]*|\./')"
+# Source hash of an in-repository component (module directory relative to the repository).
+source_hash() {
+  local d="$root/$1"
+  [ -d "$d" ] || die "in-repository component directory $d is missing"
+  (cd "$d" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) ! -name '*_test.go' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16
+}
 pin_hash="$(printf '%s' "$pin_text" | sha256sum | cut -c1-16)"
 base="${PULUMI_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clinicmaster-cdc/pulumi-toolchain}"
 mkdir -p "$base"
@@ -269,7 +269,7 @@ step: version check: $bin/$binname reports '$got'" >"$status/$name.unavailable"
       ;;
   esac
   rm -f "$status/$name.unavailable"
-  echo "$module@$version reports '$got'; built in $(elapsed "$t0" "$t1")s on $(date -u +%FT%TZ)" >"$status/$name.ok"
+  echo "$module@$version reports '$got'; built in $(elapsed "$t0" "$t1")s on $(date -u +%FT%TZ) ${COMPONENT_SOURCE_HASH:-}" >"$status/$name.ok"
   log "$name: built in $(elapsed "$t0" "$t1")s, reports '$got'"
 }
 
@@ -311,9 +311,17 @@ for c in "${COMPONENTS[@]}"; do
       *) required=optional ;;
     esac
   fi
-  if [ -f "$status/$name.ok" ] && [ -x "$bin/$binname" ]; then
+  modver="$(field "$c" 2)"
+  src=""
+  case "$modver" in ./*) src="src=$(source_hash "${modver%@*}")" ;; esac
+  if [ -f "$status/$name.ok" ] && [ -x "$bin/$binname" ] && { [ -z "$src" ] || grep -q "$src" "$status/$name.ok"; }; then
     continue
   fi
+  if [ -n "$src" ] && [ -f "$status/$name.ok" ]; then
+    log "$name: sources changed, rebuilding"
+    rm -f "$status/$name.ok"
+  fi
+  export COMPONENT_SOURCE_HASH="$src"
   if [ -f "$status/$name.unavailable" ] && [ "$retry" = 0 ]; then
     [ "$required" = required ] && failed_required+=("$name")
     continue
