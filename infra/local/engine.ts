@@ -4,6 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFi
 import { join } from "path";
 import { type Document, parseDocument } from "yaml";
 import { REPO_ROOT } from "../config/stackfiles";
+import { type LocalEndpoints, type ProvisionedObjects, localStackConfig } from "./pipeline";
 import type { Workspace } from "./workspace";
 
 /**
@@ -193,6 +194,11 @@ export class EngineStack {
     });
   }
 
+  /** Where the stack lives and how to run `pulumi` against it by hand (no secret in the text). */
+  describe(): string {
+    return `project ${this.dir}; run by hand: PATH=${this.env.PATH?.split(":")[0]}:$PATH PULUMI_HOME=${this.env.PULUMI_HOME} PULUMI_BACKEND_URL=${this.env.PULUMI_BACKEND_URL} PULUMI_CONFIG_PASSPHRASE_FILE=${this.env.PULUMI_CONFIG_PASSPHRASE_FILE} pulumi -C ${this.dir} stack --stack ${this.stack}`;
+  }
+
   /** Runs a command that must succeed; throws with its output otherwise. */
   async expectOk(args: string[], stdin?: string): Promise<PulumiResult> {
     const r = await this.run(args, stdin);
@@ -221,4 +227,40 @@ export class EngineStack {
       throw new Error(`pulumi stack output --show-secrets exited ${r.status ?? r.error?.message}`);
     return JSON.parse(r.stdout) as Record<string, unknown>;
   }
+}
+
+/**
+ * A {@link PipelineOptions.provision} hook that makes the data plane's topics, ACLs and warehouse
+ * objects with the real engine: it writes the `local` stack's config for the endpoints the harness
+ * gives, runs `pulumi up`, and returns the sink password from the stack's outputs. `stack()` is the
+ * stack afterwards (for previews, refreshes, destroy).
+ */
+export function engineProvisioner(
+  ws: Workspace,
+  bin: string,
+  log: (line: string) => void = () => undefined,
+): { provision: (e: LocalEndpoints) => Promise<ProvisionedObjects>; stack: () => EngineStack } {
+  let made: EngineStack | undefined;
+  return {
+    provision: async (endpoints) => {
+      const entries = localStackConfig(endpoints);
+      made = await EngineStack.create({
+        ws,
+        bin,
+        config: Object.fromEntries(entries.filter((e) => !e.secret).map((e) => [e.key, e.value])),
+        secrets: Object.fromEntries(entries.filter((e) => e.secret).map((e) => [e.key, String(e.value)])),
+      });
+      const up = await made.expectOk(["up", "--yes", "--skip-preview"]);
+      const created = /(\d+) created/.exec(up.output)?.[1] ?? "0";
+      log(`pulumi up --stack local: ${created} resources created in ${(up.ms / 1000).toFixed(1)} s`);
+      const outputs = await made.outputs(true);
+      if (typeof outputs.sinkPassword !== "string")
+        throw new Error("the local stack has no sinkPassword output; is Pulumi.local.yaml's target local?");
+      return { sinkPassword: outputs.sinkPassword };
+    },
+    stack: () => {
+      if (!made) throw new Error("the engine has not provisioned anything yet");
+      return made;
+    },
+  };
 }

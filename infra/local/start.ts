@@ -5,10 +5,16 @@
  *
  *   npm start                 run until Ctrl-C
  *   npm start -- --for 60     run 60 s once every connector is RUNNING, then stop
+ *   npm start -- --engine     the topics, ACLs and warehouse roles are made by the real Pulumi engine
+ *                             (`pulumi up` of the local platform stack; toolchain built on first use)
  */
 import { DataPlaneSetupError } from "./artifacts";
 import { randomChanges } from "./clinicmaster";
-import { Pipeline } from "./pipeline";
+import { join } from "path";
+import { REPO_ROOT, loadPlatformStack } from "../config/stackfiles";
+import { engineProvisioner, ensureToolchain } from "./engine";
+import { Pipeline, type PipelineOptions } from "./pipeline";
+import { Workspace } from "./workspace";
 import { liveProcesses, stopAll } from "./proc";
 import { parseStartArgs } from "./start-args";
 import { renderStatus } from "./status";
@@ -46,10 +52,27 @@ async function main(): Promise<number> {
   for (const sig of ["SIGINT", "SIGTERM"] as const)
     process.on(sig, () => shutdown(sig, sig === "SIGINT" ? 130 : 143));
 
-  console.log("starting Kafka, PostgreSQL 15, the sink and one Debezium worker per facility on 127.0.0.1…");
+  const options: PipelineOptions = { rowsPerTable: args.rowsPerTable };
+  let engine: ReturnType<typeof engineProvisioner> | undefined;
+  const engineWs = args.engine ? new Workspace() : undefined;
+  if (engineWs) {
+    console.log(
+      "building or reusing the Pulumi toolchain (scripts/pulumi-toolchain.sh; 8–15 min the first time)…",
+    );
+    engine = engineProvisioner(
+      engineWs,
+      ensureToolchain((l) => console.log(l)),
+      (l) => console.log(l),
+    );
+    options.platform = loadPlatformStack(join(REPO_ROOT, "Pulumi.local.yaml")).config;
+    options.provision = engine.provision;
+  }
+  console.log(
+    `starting Kafka, PostgreSQL 15, the sink and one Debezium worker per facility on 127.0.0.1${engine ? "; the local platform stack makes the topics, ACLs and roles with pulumi up" : ""}…`,
+  );
   const started = Date.now();
   try {
-    pipeline = await Pipeline.start({ rowsPerTable: args.rowsPerTable });
+    pipeline = await Pipeline.start(options);
   } catch (err) {
     if (stopping) return finished;
     throw err;
@@ -67,6 +90,7 @@ async function main(): Promise<number> {
     await p.stop(true);
     throw new Error(`${(err as Error).message}\nlogs kept in ${p.ws.logs}`);
   }
+  if (engine) console.log(`local stack: ${engine.stack().describe()}`);
   const procs = liveProcesses().map((x) => `${x.name}=${x.pid}`);
   console.log(
     `running after ${Math.round((Date.now() - started) / 1000)} s; workspace ${p.ws.root}; processes ${procs.join(" ")}`,
@@ -103,6 +127,7 @@ async function main(): Promise<number> {
   })();
   const code = await finished;
   await Promise.all([changer, drawer]);
+  engineWs?.dispose();
   return code;
 }
 

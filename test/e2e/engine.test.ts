@@ -12,9 +12,14 @@ import {
 } from "../../infra/config/stackfiles";
 import { run as runDeliveryCli } from "../../infra/delivery/cli";
 import { classifyDrift } from "../../infra/delivery/exit-codes";
-import { EngineStack, TOOLCHAIN_BUILD_TIMEOUT_MS, ensureToolchain } from "../../infra/local/engine";
+import {
+  type EngineStack,
+  TOOLCHAIN_BUILD_TIMEOUT_MS,
+  engineProvisioner,
+  ensureToolchain,
+} from "../../infra/local/engine";
 import { assertNoProcessesLeft, listAcls, toKafkajsAcl, withAdmin } from "../../infra/local";
-import { LOCAL_WAREHOUSE_DB, Pipeline, localStackConfig } from "../../infra/local/pipeline";
+import { LOCAL_WAREHOUSE_DB, Pipeline } from "../../infra/local/pipeline";
 import { Workspace } from "../../infra/local/workspace";
 
 /**
@@ -33,6 +38,7 @@ const ws = new Workspace();
 let bin: string;
 let p: Pipeline | undefined;
 let stack: EngineStack;
+let engine: ReturnType<typeof engineProvisioner>;
 let codes: string[];
 const platform = loadPlatformStack(join(REPO_ROOT, "Pulumi.local.yaml")).config;
 const facilities = facilityStackFiles()
@@ -61,6 +67,7 @@ async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
 beforeAll(() => {
   const started = Date.now();
   bin = ensureToolchain(log);
+  engine = engineProvisioner(ws, bin, log);
   timings.push(["toolchain (scripts/pulumi-toolchain.sh)", Date.now() - started]);
 }, TOOLCHAIN_BUILD_TIMEOUT_MS);
 
@@ -82,17 +89,9 @@ test("pulumi up on the local stack makes every topic, ACL and role, and the data
       rowsPerTable: 10,
       provision: async (endpoints) => {
         codes = endpoints.facilities;
-        const entries = localStackConfig(endpoints);
-        stack = await EngineStack.create({
-          ws,
-          bin,
-          config: Object.fromEntries(entries.filter((e) => !e.secret).map((e) => [e.key, e.value])),
-          secrets: Object.fromEntries(entries.filter((e) => e.secret).map((e) => [e.key, String(e.value)])),
-        });
-        const up = await timed("pulumi up", () => stack.expectOk(["up", "--yes", "--skip-preview"]));
-        log(`pulumi up: ${count(up.output, "created")} created in ${(up.ms / 1000).toFixed(1)} s`);
-        const outputs = await stack.outputs(true);
-        return { sinkPassword: String(outputs.sinkPassword) };
+        const objects = await timed("pulumi up", () => engine.provision(endpoints));
+        stack = engine.stack();
+        return objects;
       },
     }),
   );

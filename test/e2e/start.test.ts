@@ -21,8 +21,10 @@ function survivors(pids: number[], workspace: string): string[] {
 }
 
 describe("npm start", () => {
-  test("parses --for and rejects anything else with the usage line", () => {
+  test("parses --for and --engine and rejects anything else with the usage line", () => {
     expect(parseStartArgs(["--for", "60"]).forSeconds).toBe(60);
+    expect(parseStartArgs(["--for", "60"]).engine).toBe(false);
+    expect(parseStartArgs(["--engine", "--for", "5"])).toMatchObject({ engine: true, forSeconds: 5 });
     expect(parseStartArgs([]).forSeconds).toBeUndefined();
     expect(() => parseStartArgs(["--for", "soon"])).toThrow(
       /--for needs a positive number, got "soon"; usage/,
