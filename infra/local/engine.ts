@@ -256,7 +256,12 @@ export function engineProvisioner(
       const outputs = await made.outputs(true);
       if (typeof outputs.sinkPassword !== "string")
         throw new Error("the local stack has no sinkPassword output; is Pulumi.local.yaml's target local?");
-      return { sinkPassword: outputs.sinkPassword };
+      return {
+        sinkPassword: outputs.sinkPassword,
+        ...(typeof outputs.reportingPassword === "string"
+          ? { reportingPassword: outputs.reportingPassword }
+          : {}),
+      };
     },
     stack: () => {
       if (!made) throw new Error("the engine has not provisioned anything yet");

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { ConfigResourceTypes } from "kafkajs";
 import { aclKey, aclMatrix } from "../../infra/connect/acl";
 import { HEARTBEAT_TOPIC, WAREHOUSE_ROLES } from "../../infra/connect/names";
@@ -45,6 +45,8 @@ const facilities = facilityStackFiles()
   .slice(0, 2)
   .map((f) => loadFacilityStack(f).config);
 const timings: [string, number][] = [];
+/** Every password the run handles: none may appear in any engine output, log or config file. */
+const secrets: string[] = [];
 
 /** Resource count from the engine's summary, e.g. `+ 57 created`. */
 function count(
@@ -89,7 +91,9 @@ test("pulumi up on the local stack makes every topic, ACL and role, and the data
       rowsPerTable: 10,
       provision: async (endpoints) => {
         codes = endpoints.facilities;
+        secrets.push(endpoints.kafka.adminPassword, endpoints.warehouse.password);
         const objects = await timed("pulumi up", () => engine.provision(endpoints));
+        secrets.push(objects.sinkPassword, ...(objects.reportingPassword ? [objects.reportingPassword] : []));
         stack = engine.stack();
         return objects;
       },
@@ -285,4 +289,15 @@ test("pulumi destroy removes every topic, ACL, role and the warehouse database",
   const after = await stack.run(["stack", "export"]);
   expect(after.code).toBe(0);
   expect(after.stdout).not.toContain("kafka:index/topic:Topic");
+});
+
+test("no password appears in any engine output, log or stack config file", () => {
+  expect(secrets.length).toBeGreaterThanOrEqual(3);
+  const texts: [string, string][] = stack.history.map((r) => [r.command, r.output]);
+  for (const f of readdirSync(ws.logs)) texts.push([f, readFileSync(join(ws.logs, f), "utf8")]);
+  for (const f of readdirSync(stack.dir).filter((x) => x.endsWith(".yaml")))
+    texts.push([f, readFileSync(join(stack.dir, f), "utf8")]);
+  expect(texts.length).toBeGreaterThan(5);
+  const leaks = texts.filter(([, text]) => secrets.some((pw) => text.includes(pw))).map(([name]) => name);
+  expect(leaks).toEqual([]);
 });
