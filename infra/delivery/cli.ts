@@ -195,7 +195,7 @@ function previewReportCommand(args: string[], io: CliIo): number {
   const status = oneOf("status", values.status, STATUSES);
   const exitCode = parseExitCode(values["exit-code"]);
   const log = io.read(required("log", values.log));
-  const outcome = classifyPreview(exitCode, status === "deleted");
+  const outcome = classifyPreview(exitCode, status === "deleted", log);
   const body = renderPreviewComment({
     project,
     stack,

@@ -85,12 +85,23 @@ export type PreviewOutcome =
   | { kind: "error"; exitCode: number; reason: string };
 
 /**
- * Classifies a preview: 0 passes; 5 is a mandatory policy violation; for a deleted stack, 6 (the
- * stack was never created in the backend) means there is nothing to destroy; anything else fails.
+ * A mandatory policy violation as the CLI prints it under `Policies:`
+ * (`- [mandatory] [severity: high]  kafka-topic-durability  (kafka:index:Topic: …)`).
  */
-export function classifyPreview(exitCode: number, deleted: boolean): PreviewOutcome {
+const MANDATORY_VIOLATION = /^\s*- \[mandatory\]/m;
+
+/**
+ * Classifies a preview: 0 passes; a mandatory policy violation fails as such; for a deleted stack, 6
+ * (the stack was never created in the backend) means there is nothing to destroy; anything else
+ * fails. Exit code 5 is documented for policy violations, but the CLI (checked with v3.274.0, whose
+ * `ExitCodeFor` has no case for it) exits 1 after printing the violations, so exit 1 with a
+ * mandatory violation in `output` is a policy violation too.
+ */
+export function classifyPreview(exitCode: number, deleted: boolean, output = ""): PreviewOutcome {
   if (exitCode === PULUMI_EXIT.success) return { kind: "ok" };
   if (exitCode === PULUMI_EXIT.policy) return { kind: "policy-violation" };
+  if (exitCode === PULUMI_EXIT.generic && MANDATORY_VIOLATION.test(output))
+    return { kind: "policy-violation" };
   if (deleted && exitCode === PULUMI_EXIT.stackNotFound) return { kind: "nothing-to-destroy" };
   return { kind: "error", exitCode, reason: describeExitCode(exitCode) };
 }

@@ -74,6 +74,24 @@ describe("classifyPreview", () => {
     expect(outcome.kind).toBe(kind);
     expect(previewFails(outcome)).toBe(fails);
   });
+
+  // What v3.274.0 prints and returns for a mandatory violation (test/e2e/engine.test.ts sees it live).
+  const refused = [
+    "Policies:",
+    "    ❌ clinicmaster-cdc@v0.1.0 (local: /work/main/policy)",
+    "        - [mandatory] [severity: high]  kafka-topic-durability  (kafka:index:Topic: clinicmaster-local-kafka-objects-dlq)",
+    "          Every topic must have replication factor >= 3 and min.insync.replicas >= 2.",
+    "Diagnostics:",
+    "  pulumi:pulumi:Stack (clinicmaster-platform-local):",
+    "    error: preview failed",
+  ].join("\n");
+
+  test("exit 1 with a mandatory violation printed is a policy violation; exit 1 without one is an error", () => {
+    expect(classifyPreview(1, false, refused)).toEqual({ kind: "policy-violation" });
+    expect(classifyPreview(1, false, refused.replace("[mandatory]", "[advisory]")).kind).toBe("error");
+    expect(classifyPreview(1, false, "error: could not load plugin").kind).toBe("error");
+    expect(classifyPreview(255, false, refused).kind).toBe("error");
+  });
 });
 
 describe("parseExitCode", () => {

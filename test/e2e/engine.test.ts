@@ -11,7 +11,7 @@ import {
   loadPlatformStack,
 } from "../../infra/config/stackfiles";
 import { run as runDeliveryCli } from "../../infra/delivery/cli";
-import { classifyDrift } from "../../infra/delivery/exit-codes";
+import { classifyDrift, classifyPreview } from "../../infra/delivery/exit-codes";
 import {
   type EngineStack,
   TOOLCHAIN_BUILD_TIMEOUT_MS,
@@ -175,8 +175,11 @@ test("the policy pack runs inside the engine: the stack passes the production co
   const bad = await timed("preview --policy-pack (RF 1 variant)", () =>
     stack.run(["preview", "--policy-pack", pack, "--policy-pack-config", config, "--config-file", variant]),
   );
+  log(`policy-refused preview exit code: ${bad.code}`);
   expect(bad.code).not.toBe(0);
   expect(bad.output).toContain("kafka-topic-durability");
+  // The delivery workflow's classifier reads it as a policy violation (the CLI exits 1, not 5).
+  expect(classifyPreview(bad.code, false, bad.output)).toEqual({ kind: "policy-violation" });
   expect(bad.output).toMatch(/\[mandatory\]/);
   // Nothing was changed by the refused preview.
   const again = await stack.run(["preview", "--expect-no-changes"]);
@@ -204,6 +207,8 @@ test("an ACL removed and a topic config changed by hand are drift; pulumi up rep
   const drift = await timed("refresh --preview-only --expect-no-changes", () =>
     stack.run(["refresh", "--preview-only", "--expect-no-changes"]),
   );
+  log(`drift refresh exit code: ${drift.code}`);
+  expect(drift.code).toBe(7);
   expect(classifyDrift(drift.code, drift.output)).toEqual({ kind: "drift" });
   expect(drift.output).toMatch(/kafka:index(\/acl)?:Acl/);
   expect(drift.output).toMatch(/kafka:index(\/topic)?:Topic/);
