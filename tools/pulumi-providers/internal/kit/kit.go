@@ -11,7 +11,6 @@ package kit
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -196,16 +195,21 @@ func (p *Provider[C]) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
 
+// oldInputs are the inputs a diff compares against: the old inputs, or the old outputs from an
+// engine that sends none.
+func oldInputs(req *pulumirpc.DiffRequest) (Props, error) {
+	olds, err := Unmarshal(req.GetOldInputs())
+	if err != nil || len(olds) > 0 {
+		return olds, err
+	}
+	return Unmarshal(req.GetOlds())
+}
+
 // DiffConfig: a changed configuration (another address or password) never replaces resources.
 func (p *Provider[C]) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := Unmarshal(req.GetOldInputs())
+	olds, err := oldInputs(req)
 	if err != nil {
 		return nil, err
-	}
-	if len(olds) == 0 {
-		if olds, err = Unmarshal(req.GetOlds()); err != nil {
-			return nil, err
-		}
 	}
 	news, err := Unmarshal(req.GetNews())
 	if err != nil {
@@ -283,14 +287,9 @@ func (p *Provider[C]) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulu
 	if err != nil {
 		return nil, err
 	}
-	olds, err := Unmarshal(req.GetOldInputs())
+	olds, err := oldInputs(req)
 	if err != nil {
 		return nil, err
-	}
-	if len(olds) == 0 {
-		if olds, err = Unmarshal(req.GetOlds()); err != nil {
-			return nil, err
-		}
 	}
 	news, err := Unmarshal(req.GetNews())
 	if err != nil {
@@ -409,30 +408,48 @@ func (r *Resource[C]) outputs(outs map[string]any, ins Props) (*structpb.Struct,
 	return marshal(m)
 }
 
-// Create creates the resource.
-func (p *Provider[C]) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	r, err := p.resourceOf(req.GetUrn(), req.GetType())
+// call is what every CRUD handler starts from: the resource, the request's properties, the client
+// and a bounded context.
+type call[C any] struct {
+	r      *Resource[C]
+	props  Props
+	client C
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (p *Provider[C]) begin(ctx context.Context, urn, typ string, props *structpb.Struct, timeoutSeconds float64) (*call[C], error) {
+	r, err := p.resourceOf(urn, typ)
 	if err != nil {
 		return nil, err
 	}
-	in, err := Unmarshal(req.GetProperties())
+	in, err := Unmarshal(props)
 	if err != nil {
 		return nil, err
-	}
-	if req.GetPreview() {
-		return nil, status.Error(codes.Unimplemented, "preview of create is done by the engine")
 	}
 	c, err := p.clientOf()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := p.opCtx(ctx, req.GetTimeout())
-	defer cancel()
-	id, outs, err := r.Create(ctx, c, in)
-	if err != nil {
-		return nil, fmt.Errorf("creating %s %s: %w", r.Token, req.GetName(), err)
+	cctx, cancel := p.opCtx(ctx, timeoutSeconds)
+	return &call[C]{r: r, props: in, client: c, ctx: cctx, cancel: cancel}, nil
+}
+
+// Create creates the resource.
+func (p *Provider[C]) Create(ctx context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	if req.GetPreview() {
+		return nil, status.Error(codes.Unimplemented, "preview of create is done by the engine")
 	}
-	props, err := r.outputs(outs, in)
+	x, err := p.begin(ctx, req.GetUrn(), req.GetType(), req.GetProperties(), req.GetTimeout())
+	if err != nil {
+		return nil, err
+	}
+	defer x.cancel()
+	id, outs, err := x.r.Create(x.ctx, x.client, x.props)
+	if err != nil {
+		return nil, fmt.Errorf("creating %s %s: %w", x.r.Token, req.GetName(), err)
+	}
+	props, err := x.r.outputs(outs, x.props)
 	if err != nil {
 		return nil, err
 	}
@@ -441,25 +458,17 @@ func (p *Provider[C]) Create(ctx context.Context, req *pulumirpc.CreateRequest) 
 
 // Read returns the live state (refresh); an empty ID says the resource is gone.
 func (p *Provider[C]) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	r, err := p.resourceOf(req.GetUrn(), req.GetType())
+	x, err := p.begin(ctx, req.GetUrn(), req.GetType(), req.GetProperties(), 0)
 	if err != nil {
 		return nil, err
 	}
-	state, err := Unmarshal(req.GetProperties())
-	if err != nil {
-		return nil, err
-	}
+	defer x.cancel()
+	r, state := x.r, x.props
 	oldIns, err := Unmarshal(req.GetInputs())
 	if err != nil {
 		return nil, err
 	}
-	c, err := p.clientOf()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := p.opCtx(ctx, 0)
-	defer cancel()
-	outs, err := r.Read(ctx, c, req.GetId(), state)
+	outs, err := r.Read(x.ctx, x.client, req.GetId(), state)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s %s: %w", r.Token, req.GetId(), err)
 	}
@@ -500,32 +509,23 @@ func (p *Provider[C]) Read(ctx context.Context, req *pulumirpc.ReadRequest) (*pu
 
 // Update changes the resource in place.
 func (p *Provider[C]) Update(ctx context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	r, err := p.resourceOf(req.GetUrn(), req.GetType())
+	x, err := p.begin(ctx, req.GetUrn(), req.GetType(), req.GetNews(), req.GetTimeout())
 	if err != nil {
 		return nil, err
 	}
-	if r.Update == nil {
-		return nil, status.Errorf(codes.Internal, "%s cannot be updated in place; Diff should have asked for a replacement", r.Token)
+	defer x.cancel()
+	if x.r.Update == nil {
+		return nil, status.Errorf(codes.Internal, "%s cannot be updated in place; Diff should have asked for a replacement", x.r.Token)
 	}
 	olds, err := Unmarshal(req.GetOlds())
 	if err != nil {
 		return nil, err
 	}
-	news, err := Unmarshal(req.GetNews())
+	outs, err := x.r.Update(x.ctx, x.client, req.GetId(), olds, x.props)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("updating %s %s: %w", x.r.Token, req.GetId(), err)
 	}
-	c, err := p.clientOf()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := p.opCtx(ctx, req.GetTimeout())
-	defer cancel()
-	outs, err := r.Update(ctx, c, req.GetId(), olds, news)
-	if err != nil {
-		return nil, fmt.Errorf("updating %s %s: %w", r.Token, req.GetId(), err)
-	}
-	props, err := r.outputs(outs, news)
+	props, err := x.r.outputs(outs, x.props)
 	if err != nil {
 		return nil, err
 	}
@@ -534,25 +534,13 @@ func (p *Provider[C]) Update(ctx context.Context, req *pulumirpc.UpdateRequest) 
 
 // Delete removes the resource.
 func (p *Provider[C]) Delete(ctx context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
-	r, err := p.resourceOf(req.GetUrn(), req.GetType())
+	x, err := p.begin(ctx, req.GetUrn(), req.GetType(), req.GetProperties(), req.GetTimeout())
 	if err != nil {
 		return nil, err
 	}
-	state, err := Unmarshal(req.GetProperties())
-	if err != nil {
-		return nil, err
-	}
-	c, err := p.clientOf()
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := p.opCtx(ctx, req.GetTimeout())
-	defer cancel()
-	if err := r.Delete(ctx, c, req.GetId(), state); err != nil {
-		return nil, fmt.Errorf("deleting %s %s: %w", r.Token, req.GetId(), err)
+	defer x.cancel()
+	if err := x.r.Delete(x.ctx, x.client, req.GetId(), x.props); err != nil {
+		return nil, fmt.Errorf("deleting %s %s: %w", x.r.Token, req.GetId(), err)
 	}
 	return &emptypb.Empty{}, nil
 }
-
-// ErrNotFound can be wrapped by clients to say an object is gone.
-var ErrNotFound = errors.New("not found")
