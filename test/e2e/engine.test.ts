@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { ConfigResourceTypes } from "kafkajs";
 import { aclKey, aclMatrix } from "../../infra/connect/acl";
-import { HEARTBEAT_TOPIC, WAREHOUSE_ROLES } from "../../infra/connect/names";
+import { HEARTBEAT_TOPIC, WAREHOUSE_ROLES, dataTopic } from "../../infra/connect/names";
 import { topicSpecs } from "../../infra/connect/topics";
 import {
   REPO_ROOT,
@@ -263,6 +263,29 @@ test("an ACL removed and a topic config changed by hand are drift; pulumi up rep
     code: 0,
     kind: "clean",
   });
+});
+
+test("more partitions for a table is an in-place update of its topic, never a replacement", async () => {
+  const table = platform.tables.find((t) => t.name === "Staff")!;
+  const more = table.partitions + 2;
+  const variant = stack.configVariant("more-partitions", (doc) => {
+    const tables = platform.tables.map((t) => ({
+      ...t,
+      partitions: t.name === table.name ? more : t.partitions,
+    }));
+    doc.setIn(["config", "platform:tables"], tables);
+  });
+  const preview = await stack.run(["preview", "--diff", "--config-file", variant]);
+  expect(preview.code).toBe(0);
+  expect(count(preview.output, "to update")).toBe(1);
+  expect(preview.output).not.toMatch(/to replace/);
+  await timed("pulumi up (more partitions)", () =>
+    stack.expectOk(["up", "--yes", "--skip-preview", "--config-file", variant]),
+  );
+  const md = await withAdmin(p!.kafka, (a) => a.fetchTopicMetadata({ topics: [dataTopic(table.name)] }));
+  expect(md.topics[0].partitions.length).toBe(more);
+  const again = await stack.run(["preview", "--expect-no-changes", "--config-file", variant]);
+  expect(again.code).toBe(0);
 });
 
 test("pulumi destroy removes every topic, ACL, role and the warehouse database", async () => {
