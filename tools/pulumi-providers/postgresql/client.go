@@ -327,15 +327,20 @@ func (c *Client) serverVersion(ctx context.Context) (int, error) {
 
 // databaseExists says whether database exists (checked on the provider's database).
 func (c *Client) databaseExists(ctx context.Context, database string) (exists, allowConn bool, err error) {
-	err = c.conn(ctx, "", func(conn *pgx.Conn) error {
-		e := conn.QueryRow(ctx, "SELECT datallowconn FROM pg_catalog.pg_database WHERE datname = $1", database).Scan(&allowConn)
-		if errors.Is(e, pgx.ErrNoRows) {
-			return nil
-		}
-		exists = e == nil
+	err = c.conn(ctx, "", func(conn *pgx.Conn) (e error) {
+		exists, e = scanOne(conn.QueryRow(ctx, "SELECT datallowconn FROM pg_catalog.pg_database WHERE datname = $1", database), &allowConn)
 		return e
 	})
 	return exists, allowConn, err
+}
+
+// scanOne scans a row that may not exist: found is false, with no error, when there is no row.
+func scanOne(row pgx.Row, dest ...any) (found bool, err error) {
+	err = row.Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 type connectError struct {

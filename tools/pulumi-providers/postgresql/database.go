@@ -157,17 +157,13 @@ func readDatabase(ctx context.Context, c *Client, id string, state kit.Props) (m
 		allow, isTemplate                                 bool
 		found                                             bool
 	)
-	err := c.conn(ctx, "", func(conn *pgx.Conn) error {
-		err := conn.QueryRow(ctx, `SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba),
+	err := c.conn(ctx, "", func(conn *pgx.Conn) (err error) {
+		found, err = scanOne(conn.QueryRow(ctx, `SELECT d.datname, pg_catalog.pg_get_userbyid(d.datdba),
 			pg_catalog.pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, ts.spcname,
 			d.datconnlimit, d.datallowconn, d.datistemplate
 			FROM pg_catalog.pg_database d JOIN pg_catalog.pg_tablespace ts ON ts.oid = d.dattablespace
-			WHERE d.datname = $1`, id).
-			Scan(&name, &owner, &encoding, &collate, &ctype, &tablespace, &limit, &allow, &isTemplate)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		found = err == nil
+			WHERE d.datname = $1`, id),
+			&name, &owner, &encoding, &collate, &ctype, &tablespace, &limit, &allow, &isTemplate)
 		return err
 	})
 	if err != nil {

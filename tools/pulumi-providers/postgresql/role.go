@@ -364,20 +364,16 @@ func readRole(ctx context.Context, c *Client, id string, state kit.Props) (map[s
 	if stateValid == "" {
 		stateValid = "infinity"
 	}
-	err := c.conn(ctx, "", func(conn *pgx.Conn) error {
-		err := conn.QueryRow(ctx, `SELECT r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb,
+	err := c.conn(ctx, "", func(conn *pgx.Conn) (err error) {
+		found, err = scanOne(conn.QueryRow(ctx, `SELECT r.rolname, r.rolsuper, r.rolinherit, r.rolcreaterole, r.rolcreatedb,
 			r.rolcanlogin, r.rolreplication, r.rolbypassrls, r.rolconnlimit,
 			COALESCE(r.rolvaliduntil::text, 'infinity'),
 			COALESCE(r.rolvaliduntil, 'infinity'::timestamptz) = $2::timestamptz,
 			COALESCE(r.rolconfig, '{}'),
 			ARRAY(SELECT pg_catalog.pg_get_userbyid(m.roleid) FROM pg_catalog.pg_auth_members m WHERE m.member = r.oid ORDER BY 1)
-			FROM pg_catalog.pg_roles r WHERE r.rolname = $1`, id, stateValid).
-			Scan(&name, &super, &inherit, &createRole, &createDB, &login, &replication, &bypass, &limit,
-				&validUntil, &sameTS, &config, &roles)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		found = err == nil
+			FROM pg_catalog.pg_roles r WHERE r.rolname = $1`, id, stateValid),
+			&name, &super, &inherit, &createRole, &createDB, &login, &replication, &bypass, &limit,
+			&validUntil, &sameTS, &config, &roles)
 		return err
 	})
 	if err != nil {

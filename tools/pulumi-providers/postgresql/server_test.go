@@ -162,16 +162,26 @@ func (s *testServer) connect(ctx context.Context, database, user, password strin
 	return pgx.ConnectConfig(ctx, cc)
 }
 
+// superuser connects to database as the bootstrap superuser, with a 20 s bound; done closes both.
+func (s *testServer) superuser(t *testing.T, database string) (context.Context, *pgx.Conn, func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	conn, err := s.connect(ctx, database, "postgres", s.password)
+	if err != nil {
+		cancel()
+		t.Fatalf("connecting to %s as postgres: %v", database, err)
+	}
+	return ctx, conn, func() {
+		_ = conn.Close(ctx)
+		cancel()
+	}
+}
+
 // exec runs statements as the bootstrap superuser in database.
 func (s *testServer) exec(t *testing.T, database string, sqls ...string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, err := s.connect(ctx, database, "postgres", s.password)
-	if err != nil {
-		t.Fatalf("connecting to %s as postgres: %v", database, err)
-	}
-	defer conn.Close(ctx)
+	ctx, conn, done := s.superuser(t, database)
+	defer done()
 	for _, q := range sqls {
 		if _, err := conn.Exec(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -182,13 +192,8 @@ func (s *testServer) exec(t *testing.T, database string, sqls ...string) {
 // query returns the first column of every row, as text.
 func (s *testServer) query(t *testing.T, database, q string, args ...any) []string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	conn, err := s.connect(ctx, database, "postgres", s.password)
-	if err != nil {
-		t.Fatalf("connecting to %s as postgres: %v", database, err)
-	}
-	defer conn.Close(ctx)
+	ctx, conn, done := s.superuser(t, database)
+	defer done()
 	rows, err := conn.Query(ctx, q, args...)
 	if err != nil {
 		t.Fatalf("%s: %v", q, err)

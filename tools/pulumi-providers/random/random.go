@@ -60,7 +60,7 @@ func stringResource(token string, secret bool) *kit.Resource[Client] {
 			if err != nil {
 				return "", nil, err
 			}
-			outs := inputsOf(in)
+			outs := kit.Map(in)
 			outs["result"] = result
 			if secret {
 				hash, err := bcrypt.GenerateFromPassword([]byte(result), bcrypt.DefaultCost)
@@ -104,8 +104,6 @@ func validateString(in kit.Props) []kit.Failure {
 	}
 	return nil
 }
-
-func inputsOf(in kit.Props) map[string]any { return kit.Map(in) }
 
 func generate(in kit.Props) (string, error) {
 	length, _ := kit.Int(in, "length", 0)
@@ -196,7 +194,7 @@ func idResource() *kit.Resource[Client] {
 			}
 			prefix := kit.Str(in, "prefix")
 			b64 := base64.RawURLEncoding.EncodeToString(b)
-			outs := inputsOf(in)
+			outs := kit.Map(in)
 			outs["b64Url"] = prefix + b64
 			outs["b64Std"] = prefix + base64.StdEncoding.EncodeToString(b)
 			outs["hex"] = prefix + hex.EncodeToString(b)

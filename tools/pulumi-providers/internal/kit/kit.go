@@ -195,23 +195,22 @@ func (p *Provider[C]) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
 
-// oldInputs are the inputs a diff compares against: the old inputs, or the old outputs from an
-// engine that sends none.
-func oldInputs(req *pulumirpc.DiffRequest) (Props, error) {
-	olds, err := Unmarshal(req.GetOldInputs())
-	if err != nil || len(olds) > 0 {
-		return olds, err
+// diffInputs returns what a diff compares: the old inputs (or the old outputs, from an engine that
+// sends no old inputs) and the new inputs.
+func diffInputs(req *pulumirpc.DiffRequest) (olds, news Props, err error) {
+	if olds, err = Unmarshal(req.GetOldInputs()); err == nil && len(olds) == 0 {
+		olds, err = Unmarshal(req.GetOlds())
 	}
-	return Unmarshal(req.GetOlds())
+	if err != nil {
+		return nil, nil, err
+	}
+	news, err = Unmarshal(req.GetNews())
+	return olds, news, err
 }
 
 // DiffConfig: a changed configuration (another address or password) never replaces resources.
 func (p *Provider[C]) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	olds, err := oldInputs(req)
-	if err != nil {
-		return nil, err
-	}
-	news, err := Unmarshal(req.GetNews())
+	olds, news, err := diffInputs(req)
 	if err != nil {
 		return nil, err
 	}
@@ -287,11 +286,7 @@ func (p *Provider[C]) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulu
 	if err != nil {
 		return nil, err
 	}
-	olds, err := oldInputs(req)
-	if err != nil {
-		return nil, err
-	}
-	news, err := Unmarshal(req.GetNews())
+	olds, news, err := diffInputs(req)
 	if err != nil {
 		return nil, err
 	}
